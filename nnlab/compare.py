@@ -1,0 +1,70 @@
+"""Measure how closely an nnlab model and its Keras twin agree, and say it in words a learner understands.
+
+Lessons print `compare(model, keras_model, x, y)` after each side-by-side cell.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnlab._checks import fail
+
+
+def keras_gradients(keras_model, x, y):
+    """dLoss/dweight in Keras, from tf.GradientTape over the compiled loss exactly as fit computes it."""
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(np.asarray(x, dtype=keras_model.inputs[0].dtype))
+    with tf.GradientTape() as tape:
+        y_pred = keras_model(x, training=True)
+        loss = keras_model.compute_loss(x=x, y=tf.convert_to_tensor(y), y_pred=y_pred)
+    return float(loss), [g.numpy() for g in tape.gradient(loss, keras_model.trainable_weights)]
+
+
+def _largest_difference(arrays_a, arrays_b):
+    return max((float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)), initial=0))
+                for a, b in zip(arrays_a, arrays_b)), default=0.0)
+
+
+@dataclass
+class TwinReport:
+    """The largest absolute difference between the twins in predictions, weights and (with y) loss and gradients."""
+
+    predictions: float
+    weights: float
+    loss: float = None
+    gradients: float = None
+
+    def agree(self, tolerance=1e-4):
+        """True when every measured difference is below `tolerance`."""
+        return all(v is None or v < tolerance for v in (self.predictions, self.weights, self.loss, self.gradients))
+
+    def __str__(self):
+        parts = [f"predictions differ by at most {self.predictions:.1e}", f"weights by {self.weights:.1e}"]
+        if self.loss is not None:
+            parts += [f"loss by {self.loss:.1e}", f"gradients by {self.gradients:.1e}"]
+        verdict = "The twins agree" if self.agree() else "The twins DISAGREE"
+        return f"{verdict}: {', '.join(parts)} (float32 rounding is about 1e-7)."
+
+
+def compare(model, keras_model, x, y=None):
+    """Run both twins on x (and y, if given and the models are compiled) and report the largest differences."""
+    if len(model.weights) != len(keras_model.get_weights()):
+        fail("keras_model", f"a twin with {len(model.weights)} weight arrays", keras_model)
+    report = TwinReport(
+        predictions=_largest_difference([model.predict(x)], [keras_model.predict(np.asarray(x), verbose=0)]),
+        weights=_largest_difference(model.get_weights(), keras_model.get_weights()))
+    if y is not None:
+        keras_loss, keras_grads = keras_gradients(keras_model, x, y)
+        x_checked, y_checked = model._check_xy(x, y)
+        loss, _, grads = model._loss_and_gradients(x_checked, y_checked)
+        report.loss, report.gradients = abs(loss - keras_loss), _largest_difference(grads, keras_grads)
+    return report
+
+
+def compare_histories(history_a, history_b):
+    """The largest difference per key between two History objects (or their .history dicts)."""
+    a, b = (getattr(h, "history", h) for h in (history_a, history_b))
+    if sorted(a) != sorted(b):
+        fail("history_b", f"the same keys as history_a {sorted(a)}", sorted(b))
+    return {key: _largest_difference([a[key]], [b[key]]) for key in a}

@@ -1,0 +1,117 @@
+"""Layers: Input, Dense and Flatten, each with its forward pass and its backward pass side by side (keras.layers).
+
+A layer caches what its forward pass saw, so that `backward` can turn dL/d(output) into dL/d(input)
+and the gradients of its own weights. Lesson 01 builds a Dense layer, Lesson 04 its backward pass.
+"""
+
+import numpy as np
+
+from nnlab import activations, initializers
+from nnlab._checks import check_bool, check_choice, check_int, fail
+
+DTYPES = ("float32", "float64")
+
+
+def _check_shape(shape):
+    """A shape tuple of positive ints, from an int or a sequence (Keras: Input(shape=(2,)))."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    if not isinstance(shape, (tuple, list)) or not shape:
+        fail("shape", "a tuple of positive whole numbers such as (2,) (the features of ONE sample)", shape,
+             error=TypeError)
+    return tuple(check_int("shape", n, minimum=1) for n in shape)
+
+
+class Input:
+    """Declares the shape of one sample, without the batch axis: Input(shape=(2,)) takes x of shape (batch, 2)."""
+
+    def __init__(self, shape, dtype="float32"):
+        self.shape = _check_shape(shape)
+        self.dtype = check_choice("dtype", dtype, DTYPES)
+
+    def __repr__(self):
+        return f"Input(shape={self.shape})"
+
+
+class Dense:
+    """A fully connected layer: output = activation(dot(input, kernel) + bias).
+
+    Shapes: input (batch, n_in), kernel (n_in, units), bias (units,), output (batch, units).
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", dtype="float32", name=None):
+        self.units = check_int("units", units, minimum=1)
+        self.activation = activations.get(activation)
+        self.use_bias = check_bool("use_bias", use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer, argument="kernel_initializer")
+        self.bias_initializer = initializers.get(bias_initializer, argument="bias_initializer")
+        self.dtype = check_choice("dtype", dtype, DTYPES)
+        self.name = name
+        self.kernel = self.bias = None
+
+    @property
+    def built(self):
+        return self.kernel is not None
+
+    def build(self, input_shape):
+        """Create the weights for inputs of shape (n_in,) with the initializers."""
+        if len(input_shape) != 1:
+            fail("input shape", "one number of features per sample (a Dense layer takes (batch, n_in))",
+                 input_shape, "Put a Flatten() layer first to turn images into vectors.")
+        self.kernel = self.kernel_initializer((input_shape[0], self.units), dtype=self.dtype)  # (n_in, units)
+        self.bias = self.bias_initializer((self.units,), dtype=self.dtype) if self.use_bias else None
+
+    @property
+    def weights(self):
+        """The weight arrays themselves (not copies), in Keras order: [kernel, bias]."""
+        return [self.kernel] if self.bias is None else [self.kernel, self.bias]
+
+    def output_shape(self, input_shape):
+        return (self.units,)
+
+    def forward(self, x):
+        """z = x @ kernel + bias, a = activation(z); keeps x and z for the backward pass."""
+        z = x @ self.kernel  # (batch, units)
+        if self.bias is not None:
+            z = z + self.bias
+        self.x, self.z = x, z
+        return self.activation(z)
+
+    def backward(self, dL_da):
+        """From dL/da to (dL/dx, [dL/dkernel, dL/dbias]) through the activation, then the affine map."""
+        return self.backward_from_z(activations.backward(self.activation, self.z, dL_da))
+
+    def backward_from_z(self, dL_dz):
+        """dL/dkernel = x.T @ dL/dz, dL/dbias = sum over the batch of dL/dz, dL/dx = dL/dz @ kernel.T."""
+        dL_dW = self.x.T @ dL_dz  # (n_in, units)
+        grads = [dL_dW] if self.bias is None else [dL_dW, dL_dz.sum(axis=0)]
+        return dL_dz @ self.kernel.T, grads  # (batch, n_in)
+
+    def __repr__(self):
+        return f"Dense({self.units}, activation={self.activation.__name__!r})"
+
+
+class Flatten:
+    """Reshape each sample into a vector: (batch, 8, 8) -> (batch, 64). No weights; Lesson 03 uses it."""
+
+    def __init__(self, name=None):
+        self.name = name
+        self.weights = []
+        self.built = True
+
+    def build(self, input_shape):
+        pass
+
+    def output_shape(self, input_shape):
+        return (int(np.prod(input_shape)),)
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x.reshape(len(x), -1)
+
+    def backward(self, dL_da):
+        return dL_da.reshape(self.input_shape), []
+
+    def __repr__(self):
+        return "Flatten()"

@@ -1,0 +1,146 @@
+"""The training loop behind Sequential.fit and evaluate, with Keras's per-epoch definitions (keras.trainers).
+
+An epoch's loss is the mean of the batch losses weighted by batch size, each computed BEFORE that batch's
+update (what Keras reports, not the loss after the epoch); metrics likewise. Validation runs after the epoch.
+Lesson 02 walks through it.
+"""
+
+import warnings
+
+import numpy as np
+
+from nnlab import utils
+from nnlab._checks import check_bool, check_choice, check_float, check_int, fail
+
+
+class DivergenceWarning(UserWarning):
+    """Training stopped because the loss became NaN or infinite."""
+
+
+class History:
+    """What fit returns: `history` maps "loss", "accuracy", "val_loss", ... to one value per epoch."""
+
+    def __init__(self):
+        self.history, self.epoch, self.params = {}, [], {}
+
+    def on_epoch_end(self, epoch, logs):
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __repr__(self):
+        return f"History(epochs={len(self.epoch)}, keys={list(self.history)})"
+
+
+def check_batch_size(batch_size):
+    """Keras's default batch size is 32."""
+    return 32 if batch_size is None else check_int("batch_size", batch_size, minimum=1)
+
+
+def _check_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    return int(check_choice("verbose", str(verbose), ["0", "1", "2"])) if not isinstance(verbose, bool) else int(verbose)
+
+
+def _validation_arrays(model, x, y, validation_split, validation_data):
+    """Split off the LAST fraction of (x, y) as Keras does (before any shuffling), or check validation_data."""
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            fail("validation_data", "a tuple (x_val, y_val)", validation_data, error=TypeError)
+        return (x, y, *model._check_xy(*validation_data, "validation_data[0]", "validation_data[1]", x.shape[1:]))
+    split = check_float("validation_split", validation_split, low=0, high=1, high_open=True)
+    if split == 0:
+        return x, y, None, None
+    at = int(np.floor(len(x) * (1 - split)))
+    if at == 0 or at == len(x):
+        fail("validation_split", f"a fraction that leaves samples on both sides of {len(x)} samples",
+             validation_split)
+    return x[:at], y[:at], x[at:], y[at:]
+
+
+def _batch_logs(model, x, y, batch_size, step):
+    """Run `step(x_batch, y_batch) -> (loss, y_hat)` over the batches; return the epoch's logs and whether it diverged."""
+    order_names = [(name, model._metric(name, y.ndim)) for name in model.metric_names]
+    totals, seen = dict.fromkeys(["loss", *model.metric_names], 0.0), 0
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+        loss, y_hat = step(xb, yb)
+        totals["loss"] += loss * len(xb)
+        seen += len(xb)
+        if not np.isfinite(loss):
+            break
+        for name, metric in order_names:
+            totals[name] += float(np.sum(metric(yb, y_hat)))
+    logs = {name: totals[name] / seen for name in model.metric_names}  # Keras lists metrics first
+    logs["loss"] = totals["loss"] / seen
+    return logs, not np.isfinite(logs["loss"])
+
+
+def evaluate_arrays(model, x, y, batch_size):
+    """Loss and metrics over (x, y) with the current weights, batch by batch as Keras's evaluate does."""
+    def step(xb, yb):
+        y_hat, last = model._forward(xb), model.layers[-1]
+        logits = model.loss.uses_logits(getattr(last, "activation", None))
+        return model.loss(yb, last.z if logits else y_hat, logits=logits), y_hat
+    return _batch_logs(model, x, y, batch_size, step)[0]
+
+
+def _train_step(model):
+    def step(xb, yb):
+        loss, y_hat, grads = model._loss_and_gradients(xb, yb)
+        if np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads):
+            model.optimizer.apply(model.weights, grads)  # a NaN step is not taken: the weights stay usable
+        else:
+            loss = float("nan") if np.isfinite(loss) else loss
+        return loss, y_hat
+    return step
+
+
+def _check_callbacks(callbacks):
+    callbacks = list(callbacks or [])
+    for i, callback in enumerate(callbacks):
+        if not all(hasattr(callback, m) for m in ("set_model", "on_epoch_end", "on_train_end")):
+            fail(f"callbacks[{i}]", "an nnlab callback such as nnlab.callbacks.EarlyStopping", callback,
+                 "Keras callbacks work on Keras models only.", TypeError)
+    return callbacks
+
+
+def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle):
+    """Sequential.fit: check everything first (a failed call changes nothing), then loop over epochs."""
+    batch_size, epochs = check_batch_size(batch_size), check_int("epochs", epochs, minimum=1)
+    verbose, shuffle = _check_verbose(verbose), check_bool("shuffle", shuffle)
+    history, callbacks = History(), _check_callbacks(callbacks)
+    x, y = model._check_xy(x, y)
+    x, y, x_val, y_val = _validation_arrays(model, x, y, validation_split, validation_data)
+    model._built_for(x)
+    history.params = {"epochs": epochs, "steps": -(-len(x) // batch_size), "verbose": verbose}
+    model.stop_training, step = False, _train_step(model)
+    for callback in callbacks:
+        callback.set_model(model)
+    for epoch in range(epochs):
+        order = utils.global_rng().permutation(len(x)) if shuffle else slice(None)
+        logs, diverged = _batch_logs(model, x[order], y[order], batch_size, step)
+        if x_val is not None and not diverged:
+            logs.update({f"val_{k}": v for k, v in evaluate_arrays(model, x_val, y_val, batch_size).items()})
+        history.on_epoch_end(epoch, logs)
+        if verbose:
+            print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+        if diverged:
+            _warn_diverged(model, epoch, logs["loss"])
+            break
+        for callback in callbacks:
+            callback.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    for callback in callbacks:
+        callback.on_train_end()
+    return history
+
+
+def _warn_diverged(model, epoch, loss):
+    rate = model.optimizer.learning_rate
+    warnings.warn(f"Training diverged in epoch {epoch + 1}: the loss became {loss}, so fit stopped there "
+                  f"(History keeps epochs 1-{epoch + 1}; the weights are those before the failed step). "
+                  f"The learning rate {rate:g} is probably too large: try {rate / 10:g}.",
+                  DivergenceWarning, stacklevel=3)
