@@ -4,6 +4,8 @@ A layer caches what its forward pass saw, so that `backward` can turn dL/d(outpu
 and the gradients of its own weights. Lesson 01 builds a Dense layer, Lesson 04 its backward pass.
 """
 
+import warnings
+
 import numpy as np
 
 from nnlab import activations, initializers
@@ -49,6 +51,9 @@ class Dense:
         self.dtype = check_choice("dtype", dtype, DTYPES)
         self.name = name
         self.kernel = self.bias = None
+        if self.units == 1 and self.activation is activations.softmax:
+            warnings.warn("Dense(1, activation='softmax') always outputs 1: softmax shares probability among units. "
+                          "For one yes/no output use activation='sigmoid'.", stacklevel=2)
 
     @property
     def built(self):

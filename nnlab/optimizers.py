@@ -9,6 +9,11 @@ import numpy as np
 from nnlab._checks import check_bool, check_choice, check_float, fail
 
 
+def keras_cast(value, dtype):
+    """What Keras's ops.cast(python_float, dtype) gives: the number rounded to float32 first, then cast."""
+    return dtype.type(np.float32(value))
+
+
 class Optimizer:
     """Holds the learning rate, the step count `iterations` and per-weight state; subclasses say how to step."""
 
@@ -22,7 +27,8 @@ class Optimizer:
         if self.slots is None:
             self.slots = [self.make_slots(w) for w in weights]
         for w, g, slots in zip(weights, gradients, self.slots):
-            self.update_step(g.astype(w.dtype, copy=False), w, w.dtype.type(self.learning_rate), slots)
+            learning_rate = keras_cast(self.learning_rate, w.dtype)  # Keras keeps it in a float32 variable
+            self.update_step(g.astype(w.dtype, copy=False), w, learning_rate, slots)
         self.iterations += 1
 
     def make_slots(self, weight):
@@ -55,7 +61,7 @@ class SGD(Optimizer):
         if not slots:
             w -= g * learning_rate
             return
-        m, momentum = slots["m"], w.dtype.type(self.momentum)
+        m, momentum = slots["m"], keras_cast(self.momentum, w.dtype)
         m[...] = m * momentum - g * learning_rate
         if self.nesterov:  # look one step ahead along the velocity
             w += m * momentum - g * learning_rate
@@ -80,7 +86,7 @@ class Adam(Optimizer):
 
     def update_step(self, g, w, learning_rate, slots):
         t = w.dtype.type(self.iterations + 1)
-        beta_1, beta_2 = w.dtype.type(self.beta_1), w.dtype.type(self.beta_2)
+        beta_1, beta_2 = keras_cast(self.beta_1, w.dtype), keras_cast(self.beta_2, w.dtype)
         alpha = learning_rate * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)  # bias correction for m, v starting at 0
         m, v = slots["m"], slots["v"]
         m += (g - m) * (1 - self.beta_1)

@@ -1,0 +1,67 @@
+"""Random twin cases shared by the parity tests: architectures, data and settings drawn from a seeded generator."""
+
+import numpy as np
+
+import nnlab
+from nnlab import activations, initializers
+
+OPTIMIZERS = [
+    ("SGD", {"learning_rate": 0.1}),
+    ("SGD", {"learning_rate": 0.05, "momentum": 0.9}),
+    ("SGD", {"learning_rate": 0.05, "momentum": 0.8, "nesterov": True}),
+    ("Adam", {"learning_rate": 0.01}),
+    ("RMSprop", {"learning_rate": 0.005}),
+    ("RMSprop", {"learning_rate": 0.002, "momentum": 0.5, "centered": True}),
+]
+# (loss, from_logits, output activation)
+LOSSES = [
+    ("binary_crossentropy", False, "sigmoid"),
+    ("binary_crossentropy", True, None),
+    ("categorical_crossentropy", False, "softmax"),
+    ("categorical_crossentropy", True, None),
+    ("sparse_categorical_crossentropy", False, "softmax"),
+    ("sparse_categorical_crossentropy", True, None),
+    ("mean_squared_error", False, None),
+    ("mean_absolute_error", False, "tanh"),
+]
+HIDDEN = sorted(activations.ALL)
+INITIALIZERS = sorted(initializers.ALIASES)
+BATCH_SIZES = [1, 5, 16, None]
+
+
+def covering_design(rng, n_cases):
+    """n_cases settings where every optimizer, loss, activation, initializer and batch size occurs, mixed at random."""
+    factors = [OPTIMIZERS, LOSSES, HIDDEN, INITIALIZERS, BATCH_SIZES]
+    columns = [[values[i] for i in np.resize(rng.permutation(len(values)), n_cases)] for values in factors]
+    return list(zip(*columns))
+
+
+def make_data(rng, loss, n_in, units, n_samples):
+    """Inputs x (n_samples, n_in) and targets y suited to `loss` with `units` outputs."""
+    x = rng.standard_normal((n_samples, n_in)).astype(np.float32)
+    labels = rng.integers(0, units, n_samples)
+    if loss == "binary_crossentropy":
+        return x, rng.integers(0, 2, (n_samples, units)).astype(np.float32)
+    if loss == "categorical_crossentropy":
+        return x, np.eye(units, dtype=np.float32)[labels]
+    if loss == "sparse_categorical_crossentropy":
+        return x, labels
+    return x, rng.standard_normal((n_samples, units)).astype(np.float32)
+
+
+def make_case(rng, optimizer, loss_spec, hidden, initializer, n_samples=40):
+    """An nnlab model (random depth and widths), its compiled Keras twin, and data for it."""
+    loss_name, from_logits, output_activation = loss_spec
+    n_in = int(rng.integers(1, 6))
+    units = 1 if loss_name == "binary_crossentropy" and rng.random() < 0.7 else int(rng.integers(2, 5))
+    if loss_name in ("mean_squared_error", "mean_absolute_error"):
+        units = int(rng.integers(1, 4))
+    widths = [int(w) for w in rng.integers(1, 7, size=rng.integers(1, 4))]
+    layers = [nnlab.Input((n_in,))]
+    layers += [nnlab.Dense(w, hidden, kernel_initializer=initializer) for w in widths]
+    layers += [nnlab.Dense(units, output_activation)]
+    loss = type(nnlab.losses.get(loss_name))(from_logits=True) if from_logits else loss_name
+    name, settings = optimizer
+    model, keras_model = nnlab.make_twins(layers, getattr(nnlab.optimizers, name)(**settings), loss, ["accuracy"])
+    x, y = make_data(rng, loss_name, n_in, units, n_samples)
+    return model, keras_model, x, y
