@@ -6,8 +6,14 @@ import numbers
 import numpy as np
 
 
+class Text(str):
+    """A description that an error message shows as it is, unquoted: fail("y", ..., Text("11 targets"))."""
+
+
 def _shown(value):
     """A short description of `value` for an error message: its repr, or its type and shape for arrays."""
+    if isinstance(value, Text):
+        return str(value)
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape} and dtype {value.dtype}"
     text = repr(value)
@@ -47,8 +53,8 @@ def check_float(argument, value, low=None, high=None, low_open=False, high_open=
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         fail(argument, "a number", value, error=TypeError)
     value = float(value)
-    left = "(" if low_open else "["
-    right = ")" if high_open else "]"
+    left = "(" if low_open or low is None else "["
+    right = ")" if high_open or high is None else "]"
     interval = f"in {left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
     too_low = low is not None and (value < low or (low_open and value == low))
     too_high = high is not None and (value > high or (high_open and value == high))
@@ -65,17 +71,23 @@ def check_bool(argument, value):
 
 
 def as_array(argument, value, dtype="float32", ndim=None):
-    """Return `value` as a finite numeric array of `dtype`, refusing strings, objects, NaN and inf."""
+    """Return `value` as a finite numeric array of `dtype`, refusing strings, objects, NaN, inf and overflow."""
     try:
         array = np.asarray(value)
     except Exception:
         fail(argument, "an array of numbers", value, error=TypeError)
     if array.dtype.kind not in "biuf":
         fail(argument, "an array of numbers (int, float or bool)", value,
-             "Convert text or mixed data to numbers first, e.g. np.asarray(x, dtype='float32').", TypeError)
+             f"Convert text or mixed data to numbers first, e.g. np.asarray({argument}, dtype='float32').", TypeError)
     if ndim is not None and array.ndim not in np.atleast_1d(ndim):
         fail(argument, f"an array with {ndim} dimension(s)", array)
     if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         fail(argument, "free of NaN and inf", array, f"It has {bad} non-finite value(s): clean or drop them first.")
-    return array.astype(dtype, copy=False)
+    with np.errstate(over="ignore"):
+        converted = array.astype(dtype, copy=False)
+    if not np.all(np.isfinite(converted)):
+        limit = np.finfo(dtype).max
+        fail(argument, f"values that fit in {dtype} (|value| < {limit:.1e})",
+             Text(f"values up to {np.max(np.abs(array)):.1e}"), "Rescale the data first.")
+    return converted

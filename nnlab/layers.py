@@ -18,10 +18,15 @@ def _check_shape(shape):
     """A shape tuple of positive ints, from an int or a sequence (Keras: Input(shape=(2,)))."""
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
+    expected = "a tuple of positive whole numbers such as (2,) (the features of ONE sample)"
     if not isinstance(shape, (tuple, list)) or not shape:
-        fail("shape", "a tuple of positive whole numbers such as (2,) (the features of ONE sample)", shape,
-             error=TypeError)
-    return tuple(check_int("shape", n, minimum=1) for n in shape)
+        fail("shape", expected, shape, error=TypeError)
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            fail("shape", expected, tuple(shape), error=TypeError)
+        if n < 1:
+            fail("shape", expected, tuple(shape), "Every entry must be at least 1.")
+    return tuple(int(n) for n in shape)
 
 
 class Input:
@@ -62,14 +67,17 @@ class Dense:
     def build(self, input_shape):
         """Create the weights for inputs of shape (n_in,) with the initializers."""
         if len(input_shape) != 1:
-            fail("input shape", "one number of features per sample (a Dense layer takes (batch, n_in))",
-                 input_shape, "Put a Flatten() layer first to turn images into vectors.")
+            raise ValueError(f"A Dense layer takes samples that are vectors, shape (n_features,), but this one gets "
+                             f"samples of shape {tuple(input_shape)}. Put a Flatten() layer first to turn each "
+                             "sample into a vector.")
         self.kernel = self.kernel_initializer((input_shape[0], self.units), dtype=self.dtype)  # (n_in, units)
         self.bias = self.bias_initializer((self.units,), dtype=self.dtype) if self.use_bias else None
 
     @property
     def weights(self):
-        """The weight arrays themselves (not copies), in Keras order: [kernel, bias]."""
+        """The weight arrays themselves (not copies), in Keras order: [kernel, bias]; [] before the layer is built."""
+        if not self.built:
+            return []
         return [self.kernel] if self.bias is None else [self.kernel, self.bias]
 
     def output_shape(self, input_shape):

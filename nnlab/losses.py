@@ -11,7 +11,7 @@ Lesson 03 introduces them.
 import numpy as np
 
 from nnlab import activations
-from nnlab._checks import check_bool, check_choice, fail
+from nnlab._checks import Text, check_bool, check_choice, fail
 
 EPSILON = 1e-7  # keras.backend.epsilon()
 
@@ -136,7 +136,7 @@ class Loss:
             fail("y", f"an array of shape (n_samples, {units}) to match the output layer's {units} unit(s) "
                  f"for {self.name}", y, _shape_hint(self, units))
         if self.crossentropy and (y.min() < 0 or y.max() > 1):
-            fail("y", f"targets in [0, 1] for {self.name}", f"values from {y.min():g} to {y.max():g}",
+            fail("y", f"targets in [0, 1] for {self.name}", Text(f"values from {y.min():g} to {y.max():g}"),
                  "Class labels 0..k-1 go with a k-unit softmax output and sparse_categorical_crossentropy.")
         return y
 
@@ -172,9 +172,12 @@ class SparseCategoricalCrossentropy(Loss):
         if y.ndim != 1:
             fail("y", "integer class labels of shape (n_samples,) for sparse_categorical_crossentropy", y,
                  "One-hot targets go with loss='categorical_crossentropy'.")
-        if np.any(y != np.round(y)) or y.min() < 0 or y.max() > units - 1:
-            fail("y", f"whole-number labels from 0 to {units - 1} (the output layer has {units} units)",
-                 f"values from {y.min():g} to {y.max():g}",
+        expected = f"whole-number labels from 0 to {units - 1} (the output layer has {units} units)"
+        fractional = y[y != np.round(y)]
+        if fractional.size:
+            fail("y", expected, Text(f"{fractional.size} label(s) that are not whole numbers, e.g. {fractional[0]:g}"))
+        if y.min() < 0 or y.max() > units - 1:
+            fail("y", expected, Text(f"labels from {y.min():g} to {y.max():g}"),
                  "Give the last Dense layer one unit per class.")
         return y.astype(np.int64)
 
@@ -200,5 +203,7 @@ def get(identifier):
         return identifier()
     if isinstance(identifier, str):
         names = {**{name: name for name in ALL}, **ALIASES, **{cls.__name__.lower(): name for name, cls in ALL.items()}}
-        return ALL[names[check_choice("loss", identifier, names)]]()
+        if identifier.lower() not in names:
+            check_choice("loss", identifier, [*ALL, *ALIASES])  # raises: lists Keras's names, suggests the closest
+        return ALL[names[identifier.lower()]]()
     fail("loss", f"a loss name from {sorted(ALL)} or a nnlab.losses.Loss", identifier, error=TypeError)

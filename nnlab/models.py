@@ -9,7 +9,7 @@ import numpy as np
 
 from nnlab import losses, optimizers, training
 from nnlab import metrics as metrics_module
-from nnlab._checks import as_array, fail
+from nnlab._checks import Text, as_array, fail
 from nnlab.layers import Dense, Flatten, Input
 
 LayerOutput = namedtuple("LayerOutput", ["z", "a"])  # one layer's pre-activation z and activation a
@@ -24,6 +24,8 @@ class Sequential:
         self.optimizer = self.loss = None
         self.metric_names = []
         self.stop_training = False
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            fail("layers", "a list of layers", layers, "Write Sequential([...]) with square brackets.", TypeError)
         for layer in layers or []:
             self.add(layer)
 
@@ -37,13 +39,17 @@ class Sequential:
         if not isinstance(layer, (Dense, Flatten)):
             fail("layer", "an nnlab layer: Input, Dense or Flatten", layer,
                  "Keras layers go in a keras.Sequential; nnlab.from_keras(model) converts a whole model.", TypeError)
-        dtypes = {l.dtype for l in self.layers + [layer] if isinstance(l, Dense)}
-        if len(dtypes) > 1:
-            fail("layer", f"of the same dtype as the other layers ({self.dtype})", layer)
+        if isinstance(layer, Dense) and any(isinstance(l, Dense) for l in self.layers) and layer.dtype != self.dtype:
+            fail("layer", f"of the same dtype as the other layers ({self.dtype})",
+                 Text(f"a {layer.dtype} Dense layer"), f"Pass dtype={self.dtype!r} to every Dense layer.")
+        shape = self._shape_after(self.layers) if self.input_shape is not None else None
+        if shape is not None and isinstance(layer, Dense) and layer.built and layer.kernel.shape[0] != shape[0]:
+            fail("layer", f"a layer that takes {shape[0]} features here",
+                 Text(f"a built Dense layer whose kernel has shape {layer.kernel.shape}"))
+        if shape is not None and not layer.built:
+            layer.build(shape)
         if layer.name is None:
             layer.name = self._unique_name(type(layer).__name__.lower())
-        if self.input_shape is not None and not layer.built:
-            layer.build(self._shape_after(self.layers))
         self.layers.append(layer)
 
     def _unique_name(self, base):
@@ -58,10 +64,13 @@ class Sequential:
 
     def build(self, input_shape):
         """Fix the shape of one sample and create every layer's weights (Keras builds on first use too)."""
-        self.input_shape = tuple(input_shape)
-        for i, layer in enumerate(self.layers):
+        shapes = [tuple(input_shape)]
+        for layer in self.layers:
+            shapes.append(layer.output_shape(shapes[-1]))
+        for layer, shape in zip(self.layers, shapes):  # all shapes are known before anything is created
             if not layer.built:
-                layer.build(self._shape_after(self.layers[:i]))
+                layer.build(shape)
+        self.input_shape = shapes[0]
 
     @property
     def built(self):
@@ -94,6 +103,8 @@ class Sequential:
         if x.ndim < 2:
             fail(argument, "a batch of samples, shape (n_samples, n_features)", x,
                  "A single sample x needs a batch axis: x[None, :] or x.reshape(1, -1).")
+        if len(x) == 0:
+            fail(argument, "at least one sample", x)
         expected = tuple(self.input_shape or sample_shape or x.shape[1:])
         if x.shape[1:] != expected:
             fail(argument, f"samples of shape {expected}, i.e. an array of shape (n_samples, "
@@ -109,8 +120,9 @@ class Sequential:
     def _check_xy(self, x, y, x_name="x", y_name="y", sample_shape=None):
         x = self._check_x(x, x_name, sample_shape)
         y = as_array(y_name, y, dtype=self.dtype)
-        if len(y) != len(x):
-            fail(y_name, f"one target per sample: {len(x)} (len({x_name}))", f"{len(y)} targets")
+        if y.ndim == 0 or len(y) != len(x):
+            fail(y_name, f"one target per sample: {len(x)} (len({x_name}))",
+                 y if y.ndim == 0 else Text(f"{len(y)} targets"))
         if self.loss is not None:
             try:
                 y = self.loss.check_targets(y, self.layers[-1].output_shape(None)[0])
@@ -155,6 +167,8 @@ class Sequential:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None):
         """Choose how to learn: the optimizer, the loss to minimise, and the metrics to report (Keras's defaults)."""
         optimizer, loss = optimizers.get(optimizer), losses.get(loss) if loss is not None else None
+        if metrics is not None and not isinstance(metrics, (str, list, tuple)):
+            fail("metrics", "a list of metric names such as ['accuracy']", metrics, error=TypeError)
         metric_names = [metrics] if isinstance(metrics, str) else list(metrics or [])
         for name in metric_names:
             metrics_module.resolve(name, 1, 1)  # checks the name now, so that a bad one fails before anything changes
@@ -168,9 +182,14 @@ class Sequential:
     def _metric(self, name, y_ndim):
         return metrics_module.resolve(name, y_ndim, self.layers[-1].output_shape(None)[0])
 
+    def _require_built(self, method):
+        if not self.built:
+            fail("model", f"built before {method}()", Text("a model whose input shape is not known yet"),
+                 "Start it with nnlab.Input(shape=...), or call model.predict(x) once.", RuntimeError)
+
     def _require_compiled(self, method):
         if self.loss is None or self.optimizer is None:
-            fail("model", f"compiled with a loss before {method}()", "an uncompiled model",
+            fail("model", f"compiled with a loss before {method}()", Text("an uncompiled model"),
                  "Call model.compile(optimizer='sgd', loss='binary_crossentropy') first.", RuntimeError)
 
     def fit(self, x, y, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -183,7 +202,7 @@ class Sequential:
     def evaluate(self, x, y, batch_size=None, verbose="auto"):
         """The loss (and metrics) on (x, y): a number, or [loss, metric, ...] when metrics were compiled."""
         self._require_compiled("evaluate")
-        batch_size = training.check_batch_size(batch_size)
+        batch_size, _ = training.check_batch_size(batch_size), training.check_verbose(verbose)
         x, y = self._check_xy(x, y)
         logs = training.evaluate_arrays(self, self._built_for(x), y, batch_size)
         values = [logs["loss"]] + [logs[name] for name in self.metric_names]
@@ -191,7 +210,7 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose="auto"):
         """The network's outputs for x: an array of shape (n_samples, units)."""
-        training.check_batch_size(batch_size)
+        training.check_batch_size(batch_size), training.check_verbose(verbose)
         return self._forward(self._built_for(self._check_x(x)))
 
     def __call__(self, x):
@@ -203,9 +222,13 @@ class Sequential:
 
     def set_weights(self, weights):
         """Replace every weight by the arrays given (same order and shapes as get_weights); all are checked first."""
+        self._require_built("set_weights")
         current = self.weights
-        if not isinstance(weights, (list, tuple)) or len(weights) != len(current):
-            fail("weights", f"a list of {len(current)} arrays (as get_weights() returns)", weights)
+        if not isinstance(weights, (list, tuple)):
+            fail("weights", f"a list of {len(current)} arrays (as get_weights() returns)", weights, error=TypeError)
+        if len(weights) != len(current):
+            fail("weights", f"a list of {len(current)} arrays (as get_weights() returns)",
+                 Text(f"a list of {len(weights)} arrays"))
         new = [as_array(f"weights[{i}]", w, dtype=self.dtype) for i, w in enumerate(weights)]
         for i, (w, old) in enumerate(zip(new, current)):
             if w.shape != old.shape:

@@ -5,12 +5,13 @@ update (what Keras reports, not the loss after the epoch); metrics likewise. Val
 Lesson 02 walks through it.
 """
 
+import copy
 import warnings
 
 import numpy as np
 
 from nnlab import utils
-from nnlab._checks import check_bool, check_choice, check_float, check_int, fail
+from nnlab._checks import Text, check_bool, check_float, check_int, fail
 
 
 class DivergenceWarning(UserWarning):
@@ -37,10 +38,13 @@ def check_batch_size(batch_size):
     return 32 if batch_size is None else check_int("batch_size", batch_size, minimum=1)
 
 
-def _check_verbose(verbose):
+def check_verbose(verbose):
+    """Keras's verbose: "auto" (= 1), 0 (silent), 1 or 2 (one line per epoch in nnlab: no progress bars)."""
     if verbose == "auto":
         return 1
-    return int(check_choice("verbose", str(verbose), ["0", "1", "2"])) if not isinstance(verbose, bool) else int(verbose)
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        fail("verbose", "'auto', 0, 1 or 2", verbose)
+    return int(verbose)
 
 
 def _validation_arrays(model, x, y, validation_split, validation_data):
@@ -54,8 +58,8 @@ def _validation_arrays(model, x, y, validation_split, validation_data):
         return x, y, None, None
     at = int(np.floor(len(x) * (1 - split)))
     if at == 0 or at == len(x):
-        fail("validation_split", f"a fraction that leaves samples on both sides of {len(x)} samples",
-             validation_split)
+        fail("validation_split", f"a fraction that leaves at least one training and one validation sample "
+             f"of the {len(x)}", Text(f"{validation_split} ({at} training, {len(x) - at} validation)"))
     return x[:at], y[:at], x[at:], y[at:]
 
 
@@ -86,33 +90,49 @@ def evaluate_arrays(model, x, y, batch_size):
     return _batch_logs(model, x, y, batch_size, step)[0]
 
 
+def _finite(arrays):
+    return all(np.all(np.isfinite(a)) for a in arrays)
+
+
 def _train_step(model):
+    """One batch: forward, loss, backward, update. A step that would make any weight NaN or inf is undone."""
     def step(xb, yb):
         loss, y_hat, grads = model._loss_and_gradients(xb, yb)
-        if np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads):
-            model.optimizer.apply(model.weights, grads)  # a NaN step is not taken: the weights stay usable
-        else:
-            loss = float("nan") if np.isfinite(loss) else loss
+        if not (np.isfinite(loss) and _finite(grads)):
+            return (loss if not np.isfinite(loss) else float("nan")), y_hat
+        saved = copy.deepcopy((model.get_weights(), model.optimizer.slots, model.optimizer.iterations))
+        model.optimizer.apply(model.weights, grads)
+        if not _finite(model.weights):
+            model.set_weights(saved[0])
+            model.optimizer.slots, model.optimizer.iterations = saved[1:]
+            return float("inf"), y_hat
         return loss, y_hat
     return step
 
 
-def _check_callbacks(callbacks):
+def _check_callbacks(callbacks, logged):
+    """A list of callbacks, each with the methods fit calls, and each `monitor` among the values fit will log."""
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        fail("callbacks", "a list of callbacks", callbacks, "Write callbacks=[EarlyStopping(...)].", TypeError)
     callbacks = list(callbacks or [])
     for i, callback in enumerate(callbacks):
         if not all(hasattr(callback, m) for m in ("set_model", "on_epoch_end", "on_train_end")):
             fail(f"callbacks[{i}]", "an nnlab callback such as nnlab.callbacks.EarlyStopping", callback,
                  "Keras callbacks work on Keras models only.", TypeError)
+        if getattr(callback, "monitor", None) is not None and callback.monitor not in logged:
+            fail("monitor", f"one of the values fit will log {logged}", callback.monitor,
+                 "'val_...' values need validation_data or validation_split in fit.")
     return callbacks
 
 
 def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, validation_data, shuffle):
     """Sequential.fit: check everything first (a failed call changes nothing), then loop over epochs."""
     batch_size, epochs = check_batch_size(batch_size), check_int("epochs", epochs, minimum=1)
-    verbose, shuffle = _check_verbose(verbose), check_bool("shuffle", shuffle)
-    history, callbacks = History(), _check_callbacks(callbacks)
+    verbose, shuffle = check_verbose(verbose), check_bool("shuffle", shuffle)
     x, y = model._check_xy(x, y)
     x, y, x_val, y_val = _validation_arrays(model, x, y, validation_split, validation_data)
+    logged = [*model.metric_names, "loss"]
+    history, callbacks = History(), _check_callbacks(callbacks, logged + ([f"val_{k}" for k in logged] if x_val is not None else []))
     model._built_for(x)
     history.params = {"epochs": epochs, "steps": -(-len(x) // batch_size), "verbose": verbose}
     model.stop_training, step = False, _train_step(model)
@@ -120,9 +140,10 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         callback.set_model(model)
     for epoch in range(epochs):
         order = utils.global_rng().permutation(len(x)) if shuffle else slice(None)
-        logs, diverged = _batch_logs(model, x[order], y[order], batch_size, step)
-        if x_val is not None and not diverged:
-            logs.update({f"val_{k}": v for k, v in evaluate_arrays(model, x_val, y_val, batch_size).items()})
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence gets one clear warning
+            logs, diverged = _batch_logs(model, x[order], y[order], batch_size, step)
+            if x_val is not None and not diverged:
+                logs.update({f"val_{k}": v for k, v in evaluate_arrays(model, x_val, y_val, batch_size).items()})
         history.on_epoch_end(epoch, logs)
         if verbose:
             print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
@@ -142,5 +163,5 @@ def _warn_diverged(model, epoch, loss):
     rate = model.optimizer.learning_rate
     warnings.warn(f"Training diverged in epoch {epoch + 1}: the loss became {loss}, so fit stopped there "
                   f"(History keeps epochs 1-{epoch + 1}; the weights are those before the failed step). "
-                  f"The learning rate {rate:g} is probably too large: try {rate / 10:g}.",
+                  f"The learning rate {rate:g} is probably too large: try a smaller one, such as {rate / 10:g}.",
                   DivergenceWarning, stacklevel=3)

@@ -4,7 +4,9 @@ Keras is imported only when one of these functions is first called (importing Te
 Lesson 01 meets the twin; every lesson uses `compare` to show the two do the same arithmetic.
 """
 
+import inspect
 import os
+import warnings
 
 import numpy as np
 
@@ -64,11 +66,14 @@ def loss_to_keras(loss):
 
 
 def _nnlab_initializer(keras_initializer):
-    config = keras_initializer.get_config()
-    try:
-        return getattr(initializers, type(keras_initializer).__name__)(**config)
-    except (AttributeError, TypeError, ValueError):
-        return initializers.get("zeros")  # an initializer nnlab lacks only matters if the layer is rebuilt
+    """nnlab's initializer of the same class and settings (Keras-only config keys such as input_axes dropped)."""
+    cls = getattr(initializers, type(keras_initializer).__name__, None)
+    if not (isinstance(cls, type) and issubclass(cls, initializers.Initializer)):
+        warnings.warn(f"nnlab has no {type(keras_initializer).__name__} initializer; the weights are copied, "
+                      "but the twin would re-initialize with glorot_uniform.", stacklevel=3)
+        return initializers.GlorotUniform()
+    accepted = inspect.signature(cls).parameters
+    return cls(**{k: v for k, v in keras_initializer.get_config().items() if k in accepted})
 
 
 def _nnlab_layer(keras, layer):

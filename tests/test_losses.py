@@ -104,8 +104,8 @@ def test_check_targets_teaches_which_loss_fits_class_labels():
     with pytest.raises(ValueError, match=r"`y` must be an array of shape \(n_samples, 3\).*sparse_categorical"):
         losses.CategoricalCrossentropy().check_targets(labels, 3)
     with pytest.raises(ValueError, match=r"`y` must be targets in \[0, 1\] for binary_crossentropy, but got "
-                                         r"'values from 0 to 2'"):
+                                         r"values from 0 to 2\."):
         losses.BinaryCrossentropy().check_targets(labels, 1)
-    with pytest.raises(ValueError, match=r"whole-number labels from 0 to 1 .*2 units"):
+    with pytest.raises(ValueError, match=r"whole-number labels from 0 to 1 .*2 units\), but got labels from 0 to 2\."):
         losses.SparseCategoricalCrossentropy().check_targets(labels, 2)
     assert losses.SparseCategoricalCrossentropy().check_targets(labels[:, None], 3).tolist() == [0, 1, 2, 1]
