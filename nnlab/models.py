@@ -122,7 +122,7 @@ class Sequential:
         y = as_array(y_name, y, dtype=self.dtype)
         if y.ndim == 0 or len(y) != len(x):
             fail(y_name, f"one target per sample: {len(x)} (len({x_name}))",
-                 y if y.ndim == 0 else Text(f"{len(y)} targets"))
+                 Text(repr(y.item())) if y.ndim == 0 else Text(f"{len(y)} targets"))
         if self.loss is not None:
             try:
                 y = self.loss.check_targets(y, self.layers[-1].output_shape(None)[0])

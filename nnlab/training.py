@@ -95,14 +95,15 @@ def _finite(arrays):
 
 
 def _train_step(model):
-    """One batch: forward, loss, backward, update. A step that would make any weight NaN or inf is undone."""
+    """One batch: forward, loss, backward, update. A step that would make any weight or optimizer state NaN or
+    inf is undone."""
     def step(xb, yb):
         loss, y_hat, grads = model._loss_and_gradients(xb, yb)
         if not (np.isfinite(loss) and _finite(grads)):
             return (loss if not np.isfinite(loss) else float("nan")), y_hat
         saved = copy.deepcopy((model.get_weights(), model.optimizer.slots, model.optimizer.iterations))
         model.optimizer.apply(model.weights, grads)
-        if not _finite(model.weights):
+        if not (_finite(model.weights) and all(_finite(slots.values()) for slots in model.optimizer.slots)):
             model.set_weights(saved[0])
             model.optimizer.slots, model.optimizer.iterations = saved[1:]
             return float("inf"), y_hat

@@ -49,14 +49,14 @@ def make_data(rng, loss, n_in, units, n_samples):
     return x, rng.standard_normal((n_samples, units)).astype(np.float32)
 
 
-def make_case(rng, optimizer, loss_spec, hidden, initializer, n_samples=40):
+def make_case(rng, optimizer, loss_spec, hidden, initializer, n_samples=40, min_width=1):
     """An nnlab model (random depth and widths), its compiled Keras twin, and data for it."""
     loss_name, from_logits, output_activation = loss_spec
     n_in = int(rng.integers(1, 6))
     units = 1 if loss_name == "binary_crossentropy" and rng.random() < 0.7 else int(rng.integers(2, 5))
     if loss_name in ("mean_squared_error", "mean_absolute_error"):
         units = int(rng.integers(1, 4))
-    widths = [int(w) for w in rng.integers(1, 7, size=rng.integers(1, 4))]
+    widths = [int(w) for w in rng.integers(min_width, 7, size=rng.integers(1, 4))]
     layers = [nnlab.Input((n_in,))]
     layers += [nnlab.Dense(w, hidden, kernel_initializer=initializer) for w in widths]
     layers += [nnlab.Dense(units, output_activation)]

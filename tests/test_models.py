@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nnlab
 from nnlab.callbacks import EarlyStopping
@@ -46,6 +48,47 @@ def test_gradients_match_gradient_tape(case, keras):
     for got, want in zip(grads, keras_grads):
         np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-6, err_msg=str(case))
     assert model.evaluate(x, y, batch_size=len(x))[0] == pytest.approx(keras_loss, rel=1e-5, abs=1e-6)
+
+
+# Fresh random cases on every run (hypothesis draws new seeds; a failure prints the seed to replay).
+# Hidden layers have at least 2 units here: a 1-unit softmax layer outputs a constant 1, its upstream gradients
+# are float32 noise, and Adam rescales noise into full-size steps, so the twins' paths legitimately part.
+@settings(max_examples=12, deadline=None, database=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_gradients_match_on_unseen_random_cases(seed, keras):
+    rng = np.random.default_rng(seed)
+    optimizer, loss, hidden, initializer, _ = covering_design(rng, 1)[0]
+    model, keras_model, x, y = make_case(rng, optimizer, loss, hidden, initializer, min_width=2)
+    for got, want in zip(model.gradients(x, y), nnlab.keras_gradients(keras_model, x, y)[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-6)
+
+
+@settings(max_examples=4, deadline=None, database=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_fit_trajectory_matches_on_unseen_random_cases(seed, keras):
+    rng = np.random.default_rng(seed)
+    optimizer, loss, hidden, initializer, batch_size = covering_design(rng, 1)[0]
+    model, keras_model, x, y = make_case(rng, optimizer, loss, hidden, initializer, min_width=2)
+    kwargs = dict(epochs=6, batch_size=batch_size, shuffle=False, verbose=0)
+    ours, theirs = model.fit(x, y, **kwargs).history, keras_model.fit(x, y, **kwargs).history
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-3, atol=1e-3)
+    for got, want in zip(model.get_weights(), keras_model.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3)
+
+
+def test_flattened_digits_train_alike(keras):
+    """Lesson 03's network: 8x8 images -> Flatten -> Dense(16, relu) -> Dense(10, softmax), sparse labels."""
+    images, labels = nnlab.datasets.load_digits("multiclass", flatten=False)
+    model, keras_model = nnlab.make_twins(
+        [nnlab.Input((8, 8)), nnlab.Flatten(), nnlab.Dense(16, "relu"), nnlab.Dense(10, "softmax")],
+        nnlab.optimizers.Adam(0.01), "sparse_categorical_crossentropy", ["accuracy"], seed=0)
+    kwargs = dict(epochs=4, batch_size=32, shuffle=False, verbose=0, validation_split=0.2)
+    ours = model.fit(images[:300], labels[:300], **kwargs).history
+    theirs = keras_model.fit(images[:300], labels[:300], **kwargs).history
+    assert ours["accuracy"][-1] > 0.5  # it does learn
+    for key in theirs:
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.parametrize("case", _cases(11)[:8], ids=lambda c: f"case{c[0]}")
