@@ -21,9 +21,9 @@ def linear_derivative(x):
 
 
 def sigmoid(x):
-    """a = 1 / (1 + exp(-z)), squashing any number into (0, 1); computed without overflow."""
-    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    """a = 1 / (1 + exp(-z)), squashing any number into (0, 1)."""
+    with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z < -88: then 1 / inf = 0, as it should
+        return 1 / (1 + np.exp(-x))
 
 
 def sigmoid_derivative(x):

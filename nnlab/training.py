@@ -5,7 +5,7 @@ update (what Keras reports, not the loss after the epoch); metrics likewise. Val
 Lesson 02 walks through it.
 """
 
-import copy
+import math
 import warnings
 
 import numpy as np
@@ -91,7 +91,15 @@ def evaluate_arrays(model, x, y, batch_size):
 
 
 def _finite(arrays):
-    return all(np.all(np.isfinite(a)) for a in arrays)
+    """True when no array holds NaN or inf (one sum per array: NaN and inf survive summing, cheaply)."""
+    return math.isfinite(sum(float(a.sum()) for a in arrays))
+
+
+def _snapshot(model):
+    """Copies of the weights and the optimizer's state, to undo one step."""
+    slots = model.optimizer.slots
+    return ([w.copy() for w in model.weights], slots and [{k: v.copy() for k, v in s.items()} for s in slots],
+            model.optimizer.iterations)
 
 
 def _train_step(model):
@@ -101,10 +109,11 @@ def _train_step(model):
         loss, y_hat, grads = model._loss_and_gradients(xb, yb)
         if not (np.isfinite(loss) and _finite(grads)):
             return (loss if not np.isfinite(loss) else float("nan")), y_hat
-        saved = copy.deepcopy((model.get_weights(), model.optimizer.slots, model.optimizer.iterations))
+        saved = _snapshot(model)
         model.optimizer.apply(model.weights, grads)
         if not (_finite(model.weights) and all(_finite(slots.values()) for slots in model.optimizer.slots)):
-            model.set_weights(saved[0])
+            for w, old in zip(model.weights, saved[0]):
+                w[...] = old
             model.optimizer.slots, model.optimizer.iterations = saved[1:]
             return float("inf"), y_hat
         return loss, y_hat

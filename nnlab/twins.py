@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from nnlab import initializers, losses, optimizers, utils
-from nnlab._checks import fail
+from nnlab._checks import Text, fail
 from nnlab.layers import Dense, Flatten, Input
 from nnlab.models import Sequential
 
@@ -34,17 +34,23 @@ def _keras_layer(keras, layer):
         bias_initializer=initializers.to_keras(layer.bias_initializer), dtype=layer.dtype, name=layer.name)
 
 
-def to_keras(model):
-    """The keras.Sequential twin of an nnlab model: same layers, same weights, same optimizer settings and loss."""
+def keras_sequential(model, cls=None):
+    """An uncompiled `cls` (default keras.Sequential) with the layers and weights of the nnlab `model`."""
     if not isinstance(model, Sequential):
         fail("model", "an nnlab.Sequential", model, error=TypeError)
     if not model.built:
-        fail("model", "built (its input shape known)", "an unbuilt model",
+        fail("model", "built (its input shape known)", Text("an unbuilt model"),
              "Start it with nnlab.Input(shape=...), or call model.predict(x) once.")
     keras = import_keras()
-    keras_model = keras.Sequential([keras.Input(shape=model.input_shape, dtype=model.dtype)]
-                                   + [_keras_layer(keras, layer) for layer in model.layers], name=model.name)
+    keras_model = (cls or keras.Sequential)([keras.Input(shape=model.input_shape, dtype=model.dtype)]
+                                            + [_keras_layer(keras, layer) for layer in model.layers], name=model.name)
     keras_model.set_weights(model.get_weights())
+    return keras_model
+
+
+def to_keras(model):
+    """The keras.Sequential twin of an nnlab model: same layers, same weights, same optimizer settings and loss."""
+    keras_model = keras_sequential(model)
     if model.loss is not None:
         keras_model.compile(optimizer=optimizer_to_keras(model.optimizer), loss=loss_to_keras(model.loss),
                             metrics=list(model.metric_names) or None)

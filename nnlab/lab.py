@@ -1,0 +1,240 @@
+"""The twin lab's engine: train an nnlab network and its Keras twin from the same start, and diagnose the run.
+
+No widgets here: `Lab.run(settings)` is what every Playground control calls, and what tests and lessons call
+directly. Lesson 02 introduces the Playground; Lessons 05 and 06 use its failure states.
+"""
+
+import inspect
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from nnlab import activations, datasets, fastfit, initializers
+from nnlab._checks import as_array, check_choice, check_float, check_int, fail
+from nnlab.layers import Dense, Input
+from nnlab.models import Sequential
+from nnlab.optimizers import SGD, Adam, RMSprop
+from nnlab.training import DivergenceWarning
+
+OPTIMIZERS = {"sgd": SGD, "momentum": lambda learning_rate: SGD(learning_rate, momentum=0.9),
+              "adam": Adam, "rmsprop": RMSprop}
+HIDDEN_ACTIVATIONS = sorted(activations.ALL)
+INITIALIZERS = sorted(initializers.ALIASES)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides a run; equal settings give identical curves."""
+
+    dataset: str = "moons"
+    n_samples: int = 200
+    noise: float = 0.2
+    hidden: tuple = (4, 4)
+    activation: str = "tanh"
+    initializer: str = "glorot_uniform"
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    epochs: int = 300
+    batch_size: int = None  # None: the whole data set in one batch
+    seed: int = 0
+    x: np.ndarray = field(default=None, repr=False, compare=False)
+    y: np.ndarray = field(default=None, repr=False, compare=False)
+
+    def checked(self):
+        """A copy with every field validated and normalised; raises a clear error naming the bad field."""
+        hidden = (self.hidden,) if isinstance(self.hidden, int) else self.hidden
+        if not isinstance(hidden, (tuple, list)) or len(hidden) > 8:
+            fail("hidden", "a tuple of at most 8 layer widths, such as (4, 4)", self.hidden, error=TypeError)
+        return replace(
+            self, dataset=check_choice("dataset", self.dataset, datasets.TOY_DATASETS),
+            n_samples=check_int("n_samples", self.n_samples, minimum=4),
+            noise=check_float("noise", self.noise, low=0, high=2),
+            hidden=tuple(check_int("hidden", h, minimum=1) for h in hidden),
+            activation=check_choice("activation", self.activation, HIDDEN_ACTIVATIONS),
+            initializer=check_choice("initializer", self.initializer, INITIALIZERS),
+            optimizer=check_choice("optimizer", self.optimizer, OPTIMIZERS),
+            learning_rate=check_float("learning_rate", self.learning_rate, low=1e-6, high=100),
+            epochs=check_int("epochs", self.epochs, minimum=1),
+            batch_size=None if self.batch_size is None else check_int("batch_size", self.batch_size, minimum=1),
+            seed=check_int("seed", self.seed, minimum=0))
+
+
+def make_data(settings):
+    """The training data: the learner's own (x, y) if given, else the named toy set. x (n, 2), y (n,) in {0, 1}."""
+    if settings.x is None and settings.y is None:
+        return datasets.make_toy(settings.dataset, settings.n_samples, settings.noise, settings.seed)
+    x = as_array("x", settings.x, ndim=2)
+    y = as_array("y", settings.y).reshape(-1)
+    if x.shape[1] != 2 or len(y) != len(x):
+        fail("x", "points of shape (n_samples, 2) with one label in y each", x)
+    if not np.all((y == 0) | (y == 1)):
+        fail("y", "labels 0 or 1 (the Playground classifies two classes)", y)
+    return x, y.astype(np.int64)
+
+
+def _initializer(name, seed):
+    """The named initializer, seeded when it draws random numbers (so a seed fixes every starting weight)."""
+    cls = initializers.ALIASES[name]
+    return cls(seed=seed) if "seed" in inspect.signature(cls).parameters else cls()
+
+
+def build_model(settings):
+    """The nnlab network for `settings`: 2 inputs, the hidden layers, 1 sigmoid output; compiled."""
+    layers = [Input((2,))]
+    for i, units in enumerate(settings.hidden):
+        layers.append(Dense(units, settings.activation, kernel_initializer=_initializer(settings.initializer,
+                                                                                         settings.seed + i)))
+    layers.append(Dense(1, "sigmoid", kernel_initializer=_initializer("glorot_uniform", settings.seed + 99)))
+    model = Sequential(layers)
+    model.compile(OPTIMIZERS[settings.optimizer](learning_rate=settings.learning_rate), "binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def keras_code(settings):
+    """The three-step Keras program (Sequential, compile, fit) that trains the twin with these settings."""
+    dense = [f'    keras.layers.Dense({u}, activation="{settings.activation}", '
+             f'kernel_initializer="{settings.initializer}"),' for u in settings.hidden]
+    optimizer = {"sgd": "SGD(learning_rate={lr})", "momentum": "SGD(learning_rate={lr}, momentum=0.9)",
+                 "adam": "Adam(learning_rate={lr})", "rmsprop": "RMSprop(learning_rate={lr})"}[settings.optimizer]
+    batch = settings.batch_size or "len(x)"
+    return "\n".join(["import keras", "", "model = keras.Sequential([", "    keras.Input(shape=(2,)),", *dense,
+                      '    keras.layers.Dense(1, activation="sigmoid"),', "])",
+                      f"model.compile(optimizer=keras.optimizers.{optimizer.format(lr=f'{settings.learning_rate:g}')},",
+                      '              loss="binary_crossentropy", metrics=["accuracy"])',
+                      f"history = model.fit(x, y, epochs={settings.epochs}, batch_size={batch}, shuffle=False)"])
+
+
+@dataclass
+class Result:
+    """One run of both twins: History-like dicts, timings, the trained models and a diagnosis in words."""
+
+    settings: Settings
+    x: np.ndarray
+    y: np.ndarray
+    numpy_history: dict
+    keras_history: dict
+    numpy_seconds: float
+    keras_seconds: float
+    model: Sequential
+    keras_model: object
+    state: str  # "ok", "diverged", "stuck", "vanishing", "saturated", "dead", "slow"
+    message: str
+    parity: float  # largest |loss difference| between the twins over the epochs both trained finitely
+    figure: object = None
+
+    @property
+    def diverged(self):
+        return self.state == "diverged"
+
+    def parity_text(self):
+        """The twins' agreement in plain words, for the panel."""
+        a, b = (np.asarray(h["loss"]) for h in (self.numpy_history, self.keras_history))
+        epochs = min(len(a), len(b))
+        timing = f"(NumPy {self.numpy_seconds:.2f} s, Keras {self.keras_seconds:.2f} s)"
+        if self.parity <= 1e-3:
+            return f"NumPy and Keras agree: largest loss difference {self.parity:.0e} over {epochs} epochs {timing}."
+        apart = int(np.argmax(~(np.abs(a[:epochs] - b[:epochs]) <= 1e-3)))
+        return (f"The twins agree for {apart} epochs, then drift apart (largest loss difference {self.parity:.2g}): "
+                "training is chaotic here, so tiny rounding differences between NumPy and TensorFlow grow "
+                f"from step to step {timing}.")
+
+
+def _first_bad_epoch(history):
+    bad = [i for i, v in enumerate(history["loss"]) if not np.isfinite(v)]
+    return bad[0] if bad else None
+
+
+def _parity(numpy_history, keras_history):
+    a, b = np.asarray(numpy_history["loss"]), np.asarray(keras_history["loss"])[:len(numpy_history["loss"])]
+    finite = np.isfinite(a) & np.isfinite(b)
+    return float(np.max(np.abs(a[finite] - b[finite]), initial=0.0))
+
+
+def _identical_units(model):
+    """The first hidden layer whose units all have the same incoming weights (symmetry never broken), or None."""
+    for i, layer in enumerate(model.layers[:-1]):
+        if layer.units > 1 and np.ptp(layer.kernel, axis=1).max() < 1e-7:
+            return i + 1
+    return None
+
+
+def _vanishing_layer(model, x, y):
+    """The ratio of the first to the last kernel's gradient size, when it is below 1e-3; else None."""
+    kernels = [g for g, w in zip(model.gradients(x, y), model.weights) if w.ndim == 2]
+    ratio = np.linalg.norm(kernels[0]) / max(np.linalg.norm(kernels[-1]), 1e-30)
+    return ratio if ratio < 1e-3 else None
+
+
+def diagnose(settings, model, x, y, numpy_history, keras_history):
+    """Name the interesting failure, if any: diverged, stuck, vanishing, saturated, dead ReLUs, slow."""
+    bad = _first_bad_epoch(numpy_history)
+    if bad is None:
+        bad = _first_bad_epoch(keras_history)
+    if bad is not None:
+        return "diverged", (f"Diverged in epoch {bad + 1}: the loss became NaN or infinite. The learning rate "
+                            f"{settings.learning_rate:g} is too large for this network: try a smaller one.")
+    layer = _identical_units(model) if settings.hidden else None
+    if layer is not None:
+        return "stuck", (f"Stuck: every unit in hidden layer {layer} has the same weights, because "
+                         f"'{settings.initializer}' starts them all equal. They get equal gradients and stay equal, "
+                         "so the layer acts like a single unit. Use a random initializer such as glorot_uniform.")
+    with np.errstate(all="ignore"):
+        outputs = model.forward(x)[:-1]
+    if settings.activation in ("sigmoid", "tanh") and outputs:
+        slopes = np.concatenate([activations.DERIVATIVES[activations.get(settings.activation)](o.z).ravel()
+                                 for o in outputs])
+        if np.mean(slopes < 0.01) > 0.5:
+            return "saturated", (f"Saturated: {np.mean(slopes < 0.01):.0%} of the {settings.activation} units sit "
+                                 "on a flat part of the curve (slope below 0.01), so almost no gradient flows back. "
+                                 "Try a smaller learning rate or a different initializer.")
+    if settings.activation == "relu" and outputs:
+        dead = np.mean([np.all(o.a <= 0, axis=0).mean() for o in outputs])
+        if dead > 0.5:
+            return "dead", (f"Dead ReLUs: {dead:.0%} of the ReLU units output 0 for every point, so they pass no "
+                            "gradient and never recover. Try a smaller learning rate or leaky_relu.")
+    vanished = _vanishing_layer(build_model(settings), x, y) if len(settings.hidden) >= 2 else None
+    if vanished is not None:  # measured at the start, before training hides it
+        return "vanishing", (f"Vanishing gradients: at the start, the first layer's gradients are {vanished:.0e} "
+                             "times the last layer's, so the early layers barely learn. Deep "
+                             f"{settings.activation} stacks do this; try relu, fewer layers, or another initializer.")
+    loss = numpy_history["loss"]
+    if len(loss) > 1 and loss[-1] > 0.98 * loss[0]:
+        return "slow", (f"Barely learning: the loss went from {loss[0]:.3f} to {loss[-1]:.3f}. Try a larger learning "
+                        "rate or more epochs.")
+    return "ok", f"Trained: the loss went from {loss[0]:.3f} to {loss[-1]:.3f}."
+
+
+class Lab:
+    """Runs both twins for given settings; keeps one compiled Keras twin per architecture so reruns are fast."""
+
+    def __init__(self):
+        self._keras = {}
+
+    def _keras_twin(self, settings, model):
+        key = (settings.hidden, settings.activation, settings.optimizer)
+        if key not in self._keras:
+            self._keras[key] = fastfit.to_fast_keras(model)
+        return self._keras[key]
+
+    def run(self, settings):
+        """Train both twins from the same initial weights (shuffle=False) and diagnose the run."""
+        settings = settings.checked()
+        x, y = make_data(settings)
+        model = build_model(settings)
+        start, batch_size = model.get_weights(), settings.batch_size or len(x)
+        keras_model = self._keras_twin(settings, model)
+        begin = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)  # the panel says it in its own words
+            numpy_history = model.fit(x, y, batch_size=batch_size, epochs=settings.epochs, shuffle=False,
+                                      verbose=0).history
+        middle = time.perf_counter()
+        keras_history = fastfit.fast_fit(keras_model, x, y.astype(np.float32), settings.epochs, batch_size,
+                                         initial_weights=start, learning_rate=settings.learning_rate)
+        end = time.perf_counter()
+        state, message = diagnose(settings, model, x, y, numpy_history, keras_history)
+        return Result(settings, x, y, numpy_history, keras_history, middle - begin, end - middle, model,
+                      keras_model, state, message, _parity(numpy_history, keras_history))

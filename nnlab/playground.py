@@ -1,0 +1,149 @@
+"""The Playground: a live panel that retrains the NumPy network and its Keras twin on every control change.
+
+This module only wires ipywidgets controls to `nnlab.lab` (the training) and `nnlab.plots` (the figure).
+Headless use: `pg.update(learning_rate=1.0)` retrains and redraws and returns the `nnlab.lab.Result`;
+`pg.controls["learning_rate"].value = 1.0` does the same through the control. Lesson 02 introduces it.
+"""
+
+import html
+from dataclasses import asdict, replace
+
+import ipywidgets as widgets
+
+from nnlab import datasets, lab, plots
+from nnlab._checks import Text, fail
+from nnlab.render import png
+
+BATCH_SIZES = [("full batch", None), ("1", 1), ("8", 8), ("16", 16), ("32", 32), ("64", 64)]
+OPTIMIZER_LABELS = [("SGD", "sgd"), ("SGD + momentum 0.9", "momentum"), ("Adam", "adam"), ("RMSprop", "rmsprop")]
+STATE_COLORS = {"ok": "#009E73", "diverged": "#D55E00", "stuck": "#D55E00", "vanishing": "#E69F00",
+                "saturated": "#E69F00", "dead": "#E69F00", "slow": "#E69F00"}
+
+
+def _controls(settings):
+    """One widget per setting, all with continuous_update=False so a drag trains once, on release."""
+    style, quiet = {"description_width": "110px"}, {"continuous_update": False}
+    hidden = settings.hidden
+    return {
+        "learning_rate": widgets.FloatLogSlider(settings.learning_rate, min=-4, max=1, base=10, step=0.25,
+                                                description="learning rate", readout_format=".4g", style=style, **quiet),
+        "activation": widgets.Dropdown(options=lab.HIDDEN_ACTIVATIONS, value=settings.activation,
+                                       description="activation", style=style),
+        "initializer": widgets.Dropdown(options=lab.INITIALIZERS, value=settings.initializer,
+                                        description="initializer", style=style),
+        "optimizer": widgets.Dropdown(options=OPTIMIZER_LABELS, value=settings.optimizer, description="optimizer",
+                                      style=style),
+        "layers": widgets.IntSlider(len(hidden), min=0, max=8, description="hidden layers", style=style, **quiet),
+        "units": widgets.IntSlider(hidden[0] if hidden else 4, min=1, max=8, description="units per layer",
+                                   style=style, **quiet),
+        "dataset": widgets.Dropdown(options=sorted(datasets.TOY_DATASETS), value=settings.dataset,
+                                    description="data set", style=style),
+        "noise": widgets.FloatSlider(settings.noise, min=0, max=1, step=0.05, description="noise", style=style, **quiet),
+        "epochs": widgets.IntSlider(settings.epochs, min=1, max=1000, description="epochs", style=style, **quiet),
+        "batch_size": widgets.Dropdown(options=BATCH_SIZES, value=settings.batch_size, description="batch size",
+                                       style=style),
+        "seed": widgets.BoundedIntText(settings.seed, min=0, max=10**6, description="seed", style=style),
+    }
+
+
+class Playground:
+    """Both twins trained side by side on 2-D data, with loss/accuracy curves, decision boundaries and histograms."""
+
+    def __init__(self, dataset="moons", n_samples=200, noise=0.2, hidden=(4, 4), activation="tanh",
+                 initializer="glorot_uniform", optimizer="sgd", learning_rate=0.1, epochs=300, batch_size=None,
+                 seed=0, x=None, y=None):
+        self.settings = lab.Settings(dataset, n_samples, noise, hidden, activation, initializer, optimizer,
+                                     learning_rate, epochs, batch_size, seed, x, y).checked()
+        lab.make_data(self.settings)  # checks the learner's own x and y before anything is built
+        self.lab, self.result, self._syncing = lab.Lab(), None, False
+        self.figure, self._artists = plots.lab_figure()
+        self.controls = _controls(self.settings)
+        self.rerun = widgets.Button(description="re-run (same initial weights)", layout={"width": "230px"})
+        self.show_code = widgets.ToggleButton(description="show the Keras code", value=False)
+        self.image, self.status, self.code = widgets.Image(format="png"), widgets.HTML(), widgets.HTML()
+        self._wire()
+        self.update()
+
+    def _wire(self):
+        for name, control in self.controls.items():
+            control.observe(self._callback(name), names="value")
+        self.rerun.on_click(lambda _: self._safely(self.update))
+        self.show_code.observe(lambda _: self._safely(self._show_code), names="value")
+
+    def _callback(self, name):
+        def on_change(change):
+            if not self._syncing:
+                self._safely(self.update, **{name: change["new"]})
+        return on_change
+
+    def _safely(self, function, **kwargs):
+        """Run a callback; show any error in the panel as one readable line, and keep the panel working."""
+        try:
+            function(**kwargs)
+        except Exception as error:  # a learner's extreme setting must never freeze the panel
+            self.status.value = (f'<b style="color:#D55E00">Could not update: {html.escape(str(error))}</b> '
+                                 "The panel still works: change a setting to try again.")
+
+    def update(self, **changes):
+        """Apply `changes` (any Settings field, or layers/units), retrain both twins, redraw; return the Result."""
+        unknown = sorted(set(changes) - set(self.controls) - set(lab.Settings.__dataclass_fields__))
+        if unknown:
+            fail("changes", f"settings among {sorted(set(self.controls) | {'hidden', 'n_samples'})}",
+                 Text(", ".join(unknown)))
+        layers, units = changes.pop("layers", None), changes.pop("units", None)
+        if layers is not None or units is not None:
+            current = self.settings.hidden
+            changes["hidden"] = ((units or (current[0] if current else 4)),) * (len(current) if layers is None else layers)
+        settings = replace(self.settings, **changes).checked()  # raises before anything changes
+        result = self.lab.run(settings)
+        self.settings, self.result = settings, result
+        plots.show_result(self.figure, self._artists, result)
+        self.image.value = png(self.figure)
+        self._sync_controls()
+        self.status.value = self._status_html()
+        self._show_code()
+        result.figure = self.figure
+        return result
+
+    def _sync_controls(self):
+        """Show the current settings on the controls without triggering another run."""
+        self._syncing = True
+        try:
+            values = {**asdict(self.settings), "layers": len(self.settings.hidden)}
+            values["units"] = self.settings.hidden[0] if self.settings.hidden else self.controls["units"].value
+            for name, control in self.controls.items():
+                if control.value != values[name]:
+                    control.value = values[name]
+        finally:
+            self._syncing = False
+
+    def _status_html(self):
+        r = self.result
+        color = STATE_COLORS[r.state]
+        accuracy = r.numpy_history["accuracy"][-1]
+        return (f'<div style="font-size:14px"><b style="color:{color}">{r.state.upper()}</b> '
+                f"{html.escape(r.message)} Final accuracy {accuracy:.0%}.<br>{html.escape(r.parity_text())}</div>")
+
+    def _show_code(self):
+        visible = self.show_code.value
+        self.code.value = f"<pre>{html.escape(lab.keras_code(self.settings))}</pre>" if visible else ""
+
+    @property
+    def widget(self):
+        """The whole panel as one ipywidgets box."""
+        c = self.controls
+        column_1 = widgets.VBox([c["dataset"], c["noise"], c["epochs"], c["batch_size"], c["seed"]])
+        column_2 = widgets.VBox([c["learning_rate"], c["optimizer"], c["activation"], c["initializer"]])
+        column_3 = widgets.VBox([c["layers"], c["units"], self.rerun, self.show_code])
+        return widgets.VBox([widgets.HBox([column_1, column_2, column_3]), self.status, self.image, self.code])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def __repr__(self):
+        s = self.settings
+        return (f"Playground(dataset={s.dataset!r}, hidden={s.hidden}, activation={s.activation!r}, "
+                f"initializer={s.initializer!r}, optimizer={s.optimizer!r}, learning_rate={s.learning_rate:g}, "
+                f"epochs={s.epochs}, batch_size={s.batch_size}, seed={s.seed})")
