@@ -12,7 +12,9 @@ from nnlab._checks import fail
 
 def keras_gradients(keras_model, x, y):
     """dLoss/dweight in Keras, from tf.GradientTape over the compiled loss exactly as fit computes it."""
-    import tensorflow as tf
+    from nnlab.twins import import_tensorflow
+
+    tf = import_tensorflow()
 
     x = tf.convert_to_tensor(np.asarray(x, dtype=keras_model.inputs[0].dtype))
     with tf.GradientTape() as tape:

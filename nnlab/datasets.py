@@ -243,8 +243,9 @@ def _keras_cache_path():
 
 def _download_mnist():
     """keras.datasets.mnist.load_data(): needs the network the first time (kept apart so tests can replace it)."""
-    import keras  # lazy: TensorFlow takes seconds to import
-    return keras.datasets.mnist.load_data()
+    from nnlab.twins import import_keras  # lazy: TensorFlow takes seconds to import
+
+    return import_keras().datasets.mnist.load_data()
 
 
 def _read_mnist_npz(path):

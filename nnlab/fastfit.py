@@ -10,7 +10,7 @@ each update), so it can be compared with nnlab's History number for number.
 import numpy as np
 
 from nnlab._checks import Text, check_int, fail
-from nnlab.twins import import_keras, keras_sequential, loss_to_keras, optimizer_to_keras
+from nnlab.twins import import_keras, import_tensorflow, keras_sequential, loss_to_keras, optimizer_to_keras
 
 CAPACITY = 2**18  # the most batches one fast_fit can record (e.g. 1000 epochs of 200 batches)
 _classes = {}
@@ -20,8 +20,7 @@ def _recording_class():
     """keras.Sequential whose compute_loss also records (loss, accuracy) per batch in a tf.Variable."""
     if "cls" in _classes:
         return _classes["cls"]
-    keras = import_keras()
-    import tensorflow as tf
+    keras, tf = import_keras(), import_tensorflow()
 
     class RecordingSequential(keras.Sequential):
         def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -50,7 +49,7 @@ def _batch_accuracy(tf, y, y_pred):
 
 def to_fast_keras(model, steps_per_execution=512):
     """The Keras twin of a compiled nnlab model, able to run `fast_fit` (same layers, weights, optimizer, loss)."""
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     if model.loss is None:
         fail("model", "compiled (fast_fit needs its optimizer and loss)", Text("an uncompiled model"),
@@ -77,7 +76,7 @@ def fast_fit(keras_model, x, y, epochs, batch_size=None, initial_weights=None, l
 
     Returns {"accuracy": [...], "loss": [...]}, one value per epoch, defined as Keras's History defines them.
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     n = len(x)
     batch_size = n if batch_size is None else check_int("batch_size", batch_size)

@@ -286,8 +286,9 @@ def to_keras(initializer):
 
     Keras is imported here, not at module import, so nnlab works without it.
     """
-    import keras
+    from nnlab.twins import import_keras
 
+    keras = import_keras()
     initializer = get(initializer)
     keras_name(initializer)  # refuses classes that Keras has no twin for
     return getattr(keras.initializers, type(initializer).__name__)(**initializer.get_config())

@@ -14,7 +14,8 @@ from nnlab import datasets, lab, plots
 from nnlab._checks import Text, fail
 from nnlab.render import png
 
-BATCH_SIZES = [("full batch", None), ("1", 1), ("8", 8), ("16", 16), ("32", 32), ("64", 64)]
+BATCH_SIZES = [("full batch", 0), ("1", 1), ("8", 8), ("16", 16), ("32", 32), ("64", 64)]  # 0: None (a Dropdown
+# cannot hold None as a value: it means "nothing selected")
 OPTIMIZER_LABELS = [("SGD", "sgd"), ("SGD + momentum 0.9", "momentum"), ("Adam", "adam"), ("RMSprop", "rmsprop")]
 STATE_COLORS = {"ok": "#009E73", "diverged": "#D55E00", "stuck": "#D55E00", "vanishing": "#E69F00",
                 "saturated": "#E69F00", "dead": "#E69F00", "slow": "#E69F00"}
@@ -40,8 +41,8 @@ def _controls(settings):
                                     description="data set", style=style),
         "noise": widgets.FloatSlider(settings.noise, min=0, max=1, step=0.05, description="noise", style=style, **quiet),
         "epochs": widgets.IntSlider(settings.epochs, min=1, max=1000, description="epochs", style=style, **quiet),
-        "batch_size": widgets.Dropdown(options=BATCH_SIZES, value=settings.batch_size, description="batch size",
-                                       style=style),
+        "batch_size": widgets.Dropdown(options=BATCH_SIZES, value=settings.batch_size or 0,
+                                       description="batch size", style=style),
         "seed": widgets.BoundedIntText(settings.seed, min=0, max=10**6, description="seed", style=style),
     }
 
@@ -59,7 +60,8 @@ class Playground:
         self.figure, self._artists = plots.lab_figure()
         self.controls = _controls(self.settings)
         self.rerun = widgets.Button(description="re-run (same initial weights)", layout={"width": "230px"})
-        self.show_code = widgets.ToggleButton(description="show the Keras code", value=False)
+        self.show_code = widgets.ToggleButton(description="show the Keras code", value=False,
+                                              layout={"width": "230px"})
         self.image, self.status, self.code = widgets.Image(format="png"), widgets.HTML(), widgets.HTML()
         self._wire()
         self.update()
@@ -73,7 +75,8 @@ class Playground:
     def _callback(self, name):
         def on_change(change):
             if not self._syncing:
-                self._safely(self.update, **{name: change["new"]})
+                value = None if name == "batch_size" and change["new"] == 0 else change["new"]
+                self._safely(self.update, **{name: value})
         return on_change
 
     def _safely(self, function, **kwargs):
@@ -110,6 +113,7 @@ class Playground:
         self._syncing = True
         try:
             values = {**asdict(self.settings), "layers": len(self.settings.hidden)}
+            values["batch_size"] = self.settings.batch_size or 0
             values["units"] = self.settings.hidden[0] if self.settings.hidden else self.controls["units"].value
             for name, control in self.controls.items():
                 if control.value != values[name]:

@@ -4,8 +4,10 @@ Keras is imported only when one of these functions is first called (importing Te
 Lesson 01 meets the twin; every lesson uses `compare` to show the two do the same arithmetic.
 """
 
+import contextlib
 import inspect
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -16,13 +18,44 @@ from nnlab.layers import Dense, Flatten, Input
 from nnlab.models import Sequential
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Send what C++ code writes to file descriptor 2 to /dev/null for a moment (Python's own errors still raise).
+
+    TensorFlow logs lines such as "Could not find cuda drivers" before its log settings apply, so neither
+    TF_CPP_MIN_LOG_LEVEL nor Python can stop them; in JupyterLab they show as a red wall in the first lesson.
+    """
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def import_keras():
-    """Import Keras with TensorFlow's C++ log lines silenced (they differ between JupyterLab and nbval)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    """Import Keras (TensorFlow backend) without TensorFlow's start-up log lines; the first call takes seconds."""
+    if "keras" not in sys.modules:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same float32 results on every machine
+        with _quiet_stderr():
+            import tensorflow as tf
+
+            tf.config.list_physical_devices("GPU")  # looks for CUDA now, while its complaints go nowhere
     import keras
 
     return keras
+
+
+def import_tensorflow():
+    """TensorFlow itself, imported the quiet way (through import_keras)."""
+    import_keras()
+    import tensorflow
+
+    return tensorflow
 
 
 def _keras_layer(keras, layer):

@@ -30,3 +30,10 @@ def tf(keras):
 def rng(request):
     """A numpy Generator seeded from the test's name: different per test, the same on every run."""
     return np.random.default_rng(zlib.crc32(request.node.name.encode()))
+
+
+def pytest_collection_modifyitems(items):
+    """nbval waits 5 s for each output message by default; a lesson's training cell can take longer."""
+    for item in items:
+        if hasattr(item, "output_timeout"):
+            item.output_timeout = 120
