@@ -143,15 +143,20 @@ class Sequential:
             x = layer.forward(x)
         return x
 
+    def _loss_input(self, y_hat):
+        """What the loss sees after a forward pass: the last layer's logits z on Keras's fused path, else y_hat."""
+        last = self.layers[-1]
+        if self.loss.uses_logits(getattr(last, "activation", None)):
+            return last.z, True
+        return y_hat, False
+
     def _loss_and_gradients(self, x, y):
         """Forward, loss and backward for one batch: (loss, y_hat, gradients in get_weights order)."""
-        y_hat, last = self._forward(x), self.layers[-1]
-        if self.loss.uses_logits(getattr(last, "activation", None)):  # Keras's fused path: loss from z
-            loss = self.loss(y, last.z, logits=True)
-            dL_dx, grads = last.backward_from_z(self.loss.gradient(y, last.z, logits=True))
-        else:
-            loss = self.loss(y, y_hat)
-            dL_dx, grads = last.backward(self.loss.gradient(y, y_hat))
+        y_hat = self._forward(x)
+        output, logits = self._loss_input(y_hat)
+        loss, dL_doutput = self.loss(y, output, logits=logits), self.loss.gradient(y, output, logits=logits)
+        last = self.layers[-1]
+        dL_dx, grads = last.backward_from_z(dL_doutput) if logits else last.backward(dL_doutput)
         all_grads = [grads]
         for layer in reversed(self.layers[:-1]):
             dL_dx, grads = layer.backward(dL_dx)

@@ -84,9 +84,9 @@ def _batch_logs(model, x, y, batch_size, step):
 def evaluate_arrays(model, x, y, batch_size):
     """Loss and metrics over (x, y) with the current weights, batch by batch as Keras's evaluate does."""
     def step(xb, yb):
-        y_hat, last = model._forward(xb), model.layers[-1]
-        logits = model.loss.uses_logits(getattr(last, "activation", None))
-        return model.loss(yb, last.z if logits else y_hat, logits=logits), y_hat
+        y_hat = model._forward(xb)
+        output, logits = model._loss_input(y_hat)
+        return model.loss(yb, output, logits=logits), y_hat
     return _batch_logs(model, x, y, batch_size, step)[0]
 
 
