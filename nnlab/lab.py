@@ -21,6 +21,7 @@ from nnlab.training import DivergenceWarning
 OPTIMIZERS = {"sgd": SGD, "momentum": lambda learning_rate: SGD(learning_rate, momentum=0.9),
               "adam": Adam, "rmsprop": RMSprop}
 HIDDEN_ACTIVATIONS = sorted(activations.ALL)
+STATES = ("ok", "diverged", "stuck", "vanishing", "saturated", "dead", "slow")
 INITIALIZERS = sorted(initializers.ALIASES)
 
 
@@ -120,7 +121,7 @@ class Result:
     keras_seconds: float
     model: Sequential
     keras_model: object
-    state: str  # "ok", "diverged", "stuck", "vanishing", "saturated", "dead", "slow"
+    state: str  # one of STATES
     message: str
     parity: float  # largest |loss difference| between the twins over the epochs both trained finitely
     figure: object = None

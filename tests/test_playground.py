@@ -112,3 +112,25 @@ def test_repr_is_deterministic(playground):
     assert repr(playground) == ("Playground(dataset='moons', hidden=(4, 4), activation='tanh', "
                                 "initializer='glorot_uniform', optimizer='sgd', learning_rate=0.1, epochs=30, "
                                 "batch_size=None, seed=0)")
+
+
+def _extremes(control):
+    """Every option of a dropdown, or the two ends of a slider / number box."""
+    if hasattr(control, "options"):
+        return [value for _, value in control.options] if isinstance(control.options[0], tuple) else control.options
+    if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents
+        return [control.base ** control.min, control.base ** control.max]
+    return [control.min, control.max]
+
+
+def test_every_control_at_its_extremes_gives_a_clear_state(keras):
+    """Each control driven through the widget to each end (every option of a dropdown): never a crash."""
+    playground = Playground(epochs=20, n_samples=60)
+    for name, control in playground.controls.items():
+        for value in _extremes(control):
+            control.value = value
+            assert "Could not update" not in playground.status.value, (name, value, playground.status.value)
+            result = playground.result
+            assert result.state in lab.STATES and len(result.message) > 20, (name, value)
+        playground.update(**{k: v for k, v in lab.Settings(epochs=20, n_samples=60).__dict__.items()
+                             if k not in ("x", "y")})
