@@ -14,3 +14,16 @@ __all__ = [
     "to_keras", "from_keras", "make_twins", "compare", "compare_histories", "keras_gradients", "gradient_check",
 ]
 __version__ = "0.1.0"
+
+# Modules that need matplotlib, ipywidgets or TensorFlow load on first use (nnlab.course.setup(), ...),
+# so `import nnlab` stays fast and works without a display.
+_LAZY = ("course", "diagrams", "evaluation", "explore", "explore_widgets", "fastfit", "lab", "playground", "plots",
+         "quiz", "render", "steps")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"nnlab.{name}")
+    raise AttributeError(f"module 'nnlab' has no attribute {name!r}")

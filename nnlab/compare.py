@@ -23,6 +23,11 @@ def keras_gradients(keras_model, x, y):
     return float(loss), [g.numpy() for g in tape.gradient(loss, keras_model.trainable_weights)]
 
 
+def _keras_predict(keras_model, x):
+    """keras_model(x) called directly: predict() would build a new tf.function for every model it meets."""
+    return np.asarray(keras_model(np.asarray(x, dtype=keras_model.inputs[0].dtype), training=False))
+
+
 def _largest_difference(arrays_a, arrays_b):
     return max((float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)), initial=0))
                 for a, b in zip(arrays_a, arrays_b)), default=0.0)
@@ -54,7 +59,7 @@ def compare(model, keras_model, x, y=None):
     if len(model.weights) != len(keras_model.get_weights()):
         fail("keras_model", f"a twin with {len(model.weights)} weight arrays", keras_model)
     report = TwinReport(
-        predictions=_largest_difference([model.predict(x)], [keras_model.predict(np.asarray(x), verbose=0)]),
+        predictions=_largest_difference([model.predict(x)], [_keras_predict(keras_model, x)]),
         weights=_largest_difference(model.get_weights(), keras_model.get_weights()))
     if y is not None:
         keras_loss, keras_grads = keras_gradients(keras_model, x, y)

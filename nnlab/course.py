@@ -25,8 +25,9 @@ def setup(seed=0):
     seed = check_int("seed", seed, minimum=0)
     from nnlab.twins import import_keras, import_tensorflow
 
-    keras = import_keras()
-    import_tensorflow().config.experimental.enable_op_determinism()
+    keras, tf = import_keras(), import_tensorflow()
+    tf.config.experimental.enable_op_determinism()
+    tf.get_logger().setLevel("ERROR")  # no "triggered tf.function retracing" notes (they carry memory addresses)
     utils.set_random_seed(seed)  # nnlab's generator, and Keras's (Python, NumPy and TensorFlow seeds)
     np.set_printoptions(precision=4, suppress=True)
     _style_plots()

@@ -63,6 +63,7 @@ class Playground:
         self.show_code = widgets.ToggleButton(description="show the Keras code", value=False,
                                               layout={"width": "230px"})
         self.image, self.status, self.code = widgets.Image(format="png"), widgets.HTML(), widgets.HTML()
+        self.widget = self._panel()  # the whole panel as one ipywidgets box
         self._wire()
         self.update()
 
@@ -132,19 +133,18 @@ class Playground:
         visible = self.show_code.value
         self.code.value = f"<pre>{html.escape(lab.keras_code(self.settings))}</pre>" if visible else ""
 
-    @property
-    def widget(self):
-        """The whole panel as one ipywidgets box."""
+    def _panel(self):
         c = self.controls
         column_1 = widgets.VBox([c["dataset"], c["noise"], c["epochs"], c["batch_size"], c["seed"]])
         column_2 = widgets.VBox([c["learning_rate"], c["optimizer"], c["activation"], c["initializer"]])
         column_3 = widgets.VBox([c["layers"], c["units"], self.rerun, self.show_code])
         return widgets.VBox([widgets.HBox([column_1, column_2, column_3]), self.status, self.image, self.code])
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+    def _repr_mimebundle_(self, **kwargs):
+        """The panel in a notebook; its text/plain form is the short repr (what nbval sees)."""
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
 
     def __repr__(self):
         s = self.settings
