@@ -71,10 +71,10 @@ def plot_confusion_matrix(ax, matrix, labels, cmap="Blues"):
     return {"image": image, "texts": texts}
 
 
-def plot_images(axes, images, titles, cmap="gray_r"):
+def plot_images(axes, images, titles, cmap="gray_r", fontsize=9):
     """Show each image (h, w), pixels in [0, 1], on its own Axes without ticks, titled; returns the AxesImages.
 
-    axes: a sequence (or array) of Axes at least as long as images; extra Axes are switched off.
+    axes: a sequence (or array) of Axes at least as long as images; extra Axes are hidden.
     """
     axes = list(np.ravel(axes))
     if len(images) != len(titles) or len(images) > len(axes):
@@ -83,10 +83,10 @@ def plot_images(axes, images, titles, cmap="gray_r"):
     shown = []
     for ax, image, title in zip(axes, images, titles):
         shown.append(ax.imshow(image, cmap=cmap, vmin=0, vmax=1))
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=fontsize)
     for ax in axes:
         ax.set(xticks=[], yticks=[])
         ax.grid(False)
     for ax in axes[len(images):]:
-        ax.axis("off")
+        ax.set_visible(False)
     return shown

@@ -8,6 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from nnlab.evaluation import plot_images
 from nnlab._checks import Text, check_float, check_int, fail
 from nnlab.training import check_batch_size
 
@@ -63,13 +64,4 @@ def show_digits(axes, images, titles, cmap="gray_r"):
              f"Got {len(titles)} title(s).")
     if len(images) > len(axes):
         fail("axes", f"at least one Axes per image ({len(images)})", Text(f"{len(axes)} Axes"))
-    artists = []
-    for ax, image, title in zip(axes, images, titles):
-        artists.append(ax.imshow(image.reshape(8, 8), cmap=cmap, vmin=0, vmax=1))
-        ax.set_title(title, fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-    for ax in axes[len(images):]:
-        ax.set_visible(False)
-    return artists
+    return plot_images(axes, images.reshape(-1, 8, 8), titles, cmap=cmap, fontsize=8)

@@ -110,13 +110,13 @@ def test_plot_confusion_matrix_refuses_a_matrix_that_does_not_fit_the_labels():
         plot_confusion_matrix(figure().subplots(), np.zeros((3, 3)), ["a", "b"])
 
 
-def test_plot_images_titles_each_axes_and_switches_off_the_spare_ones():
+def test_plot_images_titles_each_axes_and_hides_the_spare_ones():
     axes = figure().subplots(1, 4)
     images = [np.full((8, 8), v) for v in (0.0, 0.5, 1.0)]
     shown = plot_images(axes, images, ["x", "y", "z"])
     assert len(shown) == 3
     assert [ax.get_title() for ax in axes[:3]] == ["x", "y", "z"]
-    assert axes[3].axison is False and axes[0].axison is True
+    assert axes[3].get_visible() is False and axes[0].get_visible() is True
     np.testing.assert_array_equal(shown[1].get_array(), images[1])
 
 
