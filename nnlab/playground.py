@@ -95,9 +95,9 @@ class Playground:
             fail("changes", f"settings among {sorted(set(self.controls) | {'hidden', 'n_samples'})}",
                  Text(", ".join(unknown)))
         layers, units = changes.pop("layers", None), changes.pop("units", None)
-        if layers is not None or units is not None:
-            current = self.settings.hidden
-            changes["hidden"] = ((units or (current[0] if current else 4)),) * (len(current) if layers is None else layers)
+        if layers is not None or units is not None:  # the two sliders describe hidden = (units,) * layers
+            layers = len(self.settings.hidden) if layers is None else layers
+            changes["hidden"] = (self.controls["units"].value if units is None else units,) * layers
         settings = replace(self.settings, **changes).checked()  # raises before anything changes
         result = self.lab.run(settings)
         self.settings, self.result = settings, result

@@ -134,3 +134,11 @@ def test_every_control_at_its_extremes_gives_a_clear_state(keras):
             assert result.state in lab.STATES and len(result.message) > 20, (name, value)
         playground.update(**{k: v for k, v in lab.Settings(epochs=20, n_samples=60).__dict__.items()
                              if k not in ("x", "y")})
+
+
+def test_layers_and_units_sliders_combine(playground):
+    playground.update(layers=0)
+    playground.controls["units"].value = 3   # no hidden layer yet: remembered on the slider
+    assert playground.result.settings.hidden == ()
+    playground.controls["layers"].value = 2
+    assert playground.result.settings.hidden == (3, 3)
