@@ -4,7 +4,6 @@ One neuron (Lesson 01), activations and their slopes (Lessons 01, 05), gradient 
 (Lessons 02, 04), and what an initializer does to the activations and gradients of a deep network (Lesson 05).
 """
 
-import inspect
 from collections import namedtuple
 
 import numpy as np
@@ -214,17 +213,11 @@ LayerStatistics = namedtuple("LayerStatistics", ["activations", "gradients", "ac
                                                  "gradient_mean", "gradient_std", "unit_std"])
 
 
-def _seeded_initializer(name, seed):
-    """A fresh initializer for a Keras name, given `seed` when it draws random numbers (constant ones take none)."""
-    cls = initializers.ALIASES[check_choice("initializer", name, initializers.ALIASES)]
-    return cls(seed=seed) if "seed" in inspect.signature(cls).parameters else cls()
-
-
 def deep_network(depth, width, activation="tanh", initializer="glorot_uniform", seed=0):
     """Input(width) -> depth x Dense(width, activation, kernel_initializer=initializer), layer i seeded seed + i."""
     depth, width, seed = check_int("depth", depth), check_int("width", width), check_int("seed", seed, minimum=0)
     activation = activations.get(activation).__name__
-    layers = [Dense(width, activation, kernel_initializer=_seeded_initializer(initializer, seed + 1 + i))
+    layers = [Dense(width, activation, kernel_initializer=initializers.seeded(initializer, seed + 1 + i))
               for i in range(depth)]
     return Sequential([Input((width,)), *layers])
 

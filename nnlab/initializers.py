@@ -271,6 +271,12 @@ def get(identifier, argument="initializer"):
     return _BY_NAME[key]()
 
 
+def seeded(name, seed, argument="initializer"):
+    """A fresh initializer for a Keras name, given `seed` when it draws random numbers (constant ones take none)."""
+    cls = ALIASES[check_choice(argument, name, ALIASES)]
+    return cls(seed=seed) if "seed" in inspect.signature(cls).parameters else cls()
+
+
 def keras_name(initializer):
     """Return the Keras identifier of `initializer` (anything get accepts): GlorotUniform() -> "glorot_uniform"."""
     cls = type(get(initializer))

@@ -4,7 +4,6 @@ No widgets here: `Lab.run(settings)` is what every Playground control calls, and
 directly. Lesson 02 introduces the Playground; Lessons 05 and 06 use its failure states.
 """
 
-import inspect
 import time
 import warnings
 from dataclasses import dataclass, field, replace
@@ -75,19 +74,13 @@ def make_data(settings):
     return x, y.astype(np.int64)
 
 
-def _initializer(name, seed):
-    """The named initializer, seeded when it draws random numbers (so a seed fixes every starting weight)."""
-    cls = initializers.ALIASES[name]
-    return cls(seed=seed) if "seed" in inspect.signature(cls).parameters else cls()
-
-
 def build_model(settings):
     """The nnlab network for `settings`: 2 inputs, the hidden layers, 1 sigmoid output; compiled."""
     layers = [Input((2,))]
     for i, units in enumerate(settings.hidden):
-        layers.append(Dense(units, settings.activation, kernel_initializer=_initializer(settings.initializer,
-                                                                                         settings.seed + i)))
-    layers.append(Dense(1, "sigmoid", kernel_initializer=_initializer("glorot_uniform", settings.seed + 99)))
+        initializer = initializers.seeded(settings.initializer, settings.seed + i)
+        layers.append(Dense(units, settings.activation, kernel_initializer=initializer))
+    layers.append(Dense(1, "sigmoid", kernel_initializer=initializers.seeded("glorot_uniform", settings.seed + 99)))
     model = Sequential(layers)
     model.compile(OPTIMIZERS[settings.optimizer](learning_rate=settings.learning_rate), "binary_crossentropy",
                   metrics=["accuracy"])
