@@ -22,10 +22,10 @@ def timed(function):
 
 
 def main():
-    import_nnlab, _ = timed(lambda: __import__("nnlab.playground"))
+    import_nnlab, _ = timed(lambda: __import__("nnlab.lab.playground"))
     import_keras, keras = timed(lambda: __import__("keras"))
     from nnlab import lab, to_keras
-    from nnlab.playground import Playground
+    from nnlab.lab.playground import Playground
 
     first_use, playground = timed(Playground)
     for rate in (0.2, 0.1):  # warm both learning rates once
@@ -42,7 +42,7 @@ def main():
     naive.fit(x, y, epochs=1, batch_size=200, verbose=0)  # warm: trace once
     naive_seconds, _ = timed(lambda: naive.fit(x, y, epochs=300, batch_size=200, verbose=0, shuffle=False))
 
-    rows = [("import nnlab.playground", import_nnlab, None), ("import keras (TensorFlow)", import_keras, None),
+    rows = [("import nnlab.lab.playground", import_nnlab, None), ("import keras (TensorFlow)", import_keras, None),
             ("first Playground() after imports", first_use, 3.0), ("one control change, total", total, 0.5),
             ("  NumPy side (300 epochs)", numpy_side, 0.05), ("  Keras fast path (300 epochs)", keras_side, None),
             ("  naive Keras fit(epochs=300)", naive_seconds, None)]

@@ -241,13 +241,6 @@ def _keras_cache_path():
     return os.path.join(home, "datasets", "mnist.npz")
 
 
-def _download_mnist():
-    """keras.datasets.mnist.load_data(): needs the network the first time (kept apart so tests can replace it)."""
-    from nnlab.twins import import_keras  # lazy: TensorFlow takes seconds to import
-
-    return import_keras().datasets.mnist.load_data()
-
-
 def _read_mnist_npz(path):
     """((x_train, y_train), (x_test, y_test)) from an .npz in Keras's mnist.npz format, checking keys and shapes."""
     if not os.path.isfile(path):
@@ -276,23 +269,17 @@ def _digits_as_mnist():
     return (x_train, y_train), (x_test, y_test)
 
 
-def load_mnist(path=None, allow_download=True):
+def load_mnist(path=None):
     """MNIST as keras.datasets.mnist.load_data() gives it: ((x_train, y_train), (x_test, y_test)).
-    x are uint8 images (n, 28, 28) in 0..255, y uint8 labels (n,). Looks at `path` (an error if it is bad),
-    then Keras's cache, then downloads if allowed; failing that, warns once and returns the 8x8 digits in the
-    same layout, (n, 8, 8). Optional, after Lesson 03: the full-size handwritten digits."""
+    x are uint8 images (n, 28, 28) in 0..255, y uint8 labels (n,). Reads `path` (an error if it is bad), else
+    Keras's cache; nnlab never downloads. Without either, warns once and returns the 8x8 digits in the same
+    layout, (n, 8, 8). Optional, after Lesson 03: the full-size handwritten digits."""
     if path is not None:
         return _read_mnist_npz(os.fspath(path))
     if os.path.isfile(_keras_cache_path()):
         return _read_mnist_npz(_keras_cache_path())
-    reason = "no copy in the Keras cache and allow_download=False"
-    if check_bool("allow_download", allow_download):
-        try:
-            return _download_mnist()
-        except Exception as error:  # no network, no keras, a refused connection...
-            reason = f"download failed: {type(error).__name__}"
     if not _mnist_state["warned"]:
         _mnist_state["warned"] = True
-        warnings.warn(f"MNIST is not available offline ({reason}); using scikit-learn's 8x8 digits instead, "
-                      "see load_digits.", UserWarning, stacklevel=2)
+        warnings.warn(f"MNIST is not on this machine (no file at {_keras_cache_path()}; nnlab never downloads); "
+                      "using scikit-learn's 8x8 digits instead, see load_digits.", UserWarning, stacklevel=2)
     return _digits_as_mnist()

@@ -285,16 +285,3 @@ def keras_name(initializer):
         fail("initializer", f"one of nnlab's built-in initializers {sorted(ALIASES)}", initializer,
              "Keras has no twin for a custom class.", TypeError)
     return names[0]
-
-
-def to_keras(initializer):
-    """Build the Keras twin: keras.initializers.<ClassName>(**get_config()), same formula and arguments.
-
-    Keras is imported here, not at module import, so nnlab works without it.
-    """
-    from nnlab.twins import import_keras
-
-    keras = import_keras()
-    initializer = get(initializer)
-    keras_name(initializer)  # refuses classes that Keras has no twin for
-    return getattr(keras.initializers, type(initializer).__name__)(**initializer.get_config())

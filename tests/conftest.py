@@ -14,7 +14,7 @@ import pytest
 @pytest.fixture(scope="session")
 def keras():
     """Keras (TensorFlow backend), imported once per test session."""
-    from nnlab.twins import import_keras
+    from nnlab.twin.backend import import_keras
 
     return import_keras()
 

@@ -14,14 +14,6 @@ TOYS = sorted(datasets.TOY_DATASETS)
 SWEEP = settings(max_examples=25, deadline=None, derandomize=True, database=None)
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """No test may reach the network: any MNIST download fails at once."""
-    def refuse():
-        raise OSError("tests run offline")
-    monkeypatch.setattr(datasets, "_download_mnist", refuse)
-
-
 def linear_accuracy(x, y):
     """Accuracy of a least-squares linear classifier on +-1 targets (numpy only)."""
     features = np.c_[x, np.ones(len(x))]
@@ -319,8 +311,8 @@ def test_load_mnist_explains_bad_files(tmp_path):
 def test_load_mnist_falls_back_to_digits_with_one_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets, "_keras_cache_path", lambda: str(tmp_path / "nothing" / "mnist.npz"))
     monkeypatch.setitem(datasets._mnist_state, "warned", False)
-    with pytest.warns(UserWarning, match=r"MNIST is not available offline \(download failed: OSError\); "
-                                         r"using scikit-learn's 8x8 digits instead, see load_digits"):
+    with pytest.warns(UserWarning, match=r"MNIST is not on this machine \(no file at .*nothing/mnist.npz; nnlab "
+                                         r"never downloads\); using scikit-learn's 8x8 digits instead"):
         (x_train, y_train), (x_test, y_test) = datasets.load_mnist()
     assert x_train.shape[1:] == x_test.shape[1:] == (8, 8) and len(x_train) + len(x_test) == 1797
     assert x_train.dtype == np.uint8 and x_train.max() == 255 and len(y_train) == len(x_train)
@@ -329,13 +321,3 @@ def test_load_mnist_falls_back_to_digits_with_one_warning(tmp_path, monkeypatch)
         warnings.simplefilter("error")
         again = datasets.load_mnist()                                      # warned once already: silent
     np.testing.assert_array_equal(again[0][0], x_train)
-
-
-def test_load_mnist_does_not_download_when_told_not_to(tmp_path, monkeypatch):
-    calls = []
-    monkeypatch.setattr(datasets, "_download_mnist", lambda: calls.append(1))
-    monkeypatch.setattr(datasets, "_keras_cache_path", lambda: str(tmp_path / "mnist.npz"))
-    monkeypatch.setitem(datasets._mnist_state, "warned", False)
-    with pytest.warns(UserWarning, match="allow_download=False"):
-        datasets.load_mnist(allow_download=False)
-    assert calls == []

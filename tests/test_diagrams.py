@@ -1,4 +1,4 @@
-"""nnlab.diagrams: the network picture has one circle per unit and one line per weight, in the right places."""
+"""nnlab.course.diagrams: the network picture has one circle per unit and one line per weight, in the right places."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Circle
 
-from nnlab import diagrams
-from nnlab.render import COLORS, figure
+from nnlab.course import diagrams
+from nnlab.lab.render import COLORS, figure
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""nnlab.evaluation against a brute-force count and scikit-learn, and its plots drawn on a real Axes."""
+"""nnlab.course.evaluation against a brute-force count and scikit-learn, and its plots drawn on a real Axes."""
 
 import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix as sklearn_confusion_matrix
 
-from nnlab.evaluation import confusion_matrix, most_confident_mistakes, plot_confusion_matrix, plot_images
-from nnlab.render import figure
+from nnlab.course.evaluation import confusion_matrix, most_confident_mistakes, plot_confusion_matrix, plot_images
+from nnlab.lab.render import figure
 
 
 def _random_labels(rng):

@@ -1,4 +1,4 @@
-"""nnlab.explore (pure functions) and nnlab.explore_widgets (driven headlessly: controls, buttons, figures, reprs)."""
+"""nnlab.course.explore (pure functions) and nnlab.course.explore_widgets (driven headlessly: controls, buttons, figures, reprs)."""
 
 import math
 import re
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from matplotlib.text import Text
 
-from nnlab import activations, explore, initializers
-from nnlab import explore_widgets as ew
+from nnlab import activations, initializers
+from nnlab.course import explore
+from nnlab.course import explore_widgets as ew
 
 # ---------------------------------------------------------------- one neuron (Lesson 01)
 

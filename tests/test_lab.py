@@ -6,9 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nnlab
-from nnlab import fastfit, lab, plots
+from nnlab import lab
+from nnlab.lab import plots
+from nnlab.twin import fastfit
 from nnlab.lab import Lab, Settings
-from nnlab.render import png
+from nnlab.lab.render import png
 
 
 @pytest.fixture(scope="module")

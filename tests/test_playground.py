@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nnlab import lab
-from nnlab.playground import Playground
+from nnlab.lab.playground import Playground
 
 CHANGES = {  # control -> a new value to set through the widget, and the Settings field it must change
     "learning_rate": (0.5, "learning_rate", 0.5),

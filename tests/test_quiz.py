@@ -1,9 +1,9 @@
-"""nnlab.quiz: questions with feedback per option, predict-before-you-run, and exercise checks that never raise."""
+"""nnlab.course.quiz: questions with feedback per option, predict-before-you-run, and exercise checks that never raise."""
 
 import numpy as np
 import pytest
 
-from nnlab.quiz import PredictBeforeRun, Question, Quiz, check_array, check_equal
+from nnlab.course.quiz import PredictBeforeRun, Question, Quiz, check_array, check_equal
 
 FEEDBACK = {"0": "sigmoid(0) = 1 / (1 + e^0) = 1/2, not 0.", "0.5": "Yes: e^0 = 1, so 1 / (1 + 1).",
             "1": "That is the limit for large z, not z = 0."}

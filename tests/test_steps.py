@@ -1,4 +1,4 @@
-"""nnlab.steps: Lesson 02's helpers (gradient descent in 1-D, steps per epoch, digit grids)."""
+"""nnlab.course.steps: Lesson 02's helpers (gradient descent in 1-D, steps per epoch, digit grids)."""
 
 import math
 
@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from nnlab import Dense, Input, Sequential, steps
+from nnlab import Dense, Input, Sequential
+from nnlab.course import steps
 
 
 def parabola(w):

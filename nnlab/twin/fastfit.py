@@ -10,7 +10,8 @@ each update), so it can be compared with nnlab's History number for number.
 import numpy as np
 
 from nnlab._checks import Text, check_int, fail
-from nnlab.twins import import_keras, import_tensorflow, keras_sequential, loss_to_keras, optimizer_to_keras
+from nnlab.twin.backend import import_keras, import_tensorflow
+from nnlab.twin.convert import keras_sequential, loss_to_keras, optimizer_to_keras
 
 CAPACITY = 2**18  # the most batches one fast_fit can record (e.g. 1000 epochs of 200 batches)
 _classes = {}

@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from nnlab._checks import Text, fail
-from nnlab.render import COLORS
+from nnlab.lab.render import COLORS
 
 
 def _check_text(argument, value):

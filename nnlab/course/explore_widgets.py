@@ -1,4 +1,4 @@
-"""Live widgets for the lessons: controls wired to one nnlab.explore function each, drawn into a PNG image.
+"""Live widgets for the lessons: controls wired to one nnlab.course.explore function each, drawn into a PNG image.
 
 plot_* functions take an Axes and arrays and return artists; a widget builds its Figure once and updates them.
 A widget's text/plain repr names its settings (nbval checks it); the lesson calls its function in the next cell.
@@ -11,9 +11,10 @@ import numpy as np
 from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import MaxNLocator, NullFormatter
 
-from nnlab import activations, explore, initializers
+from nnlab import activations, initializers
+from nnlab.course import explore
 from nnlab._checks import Text, fail
-from nnlab.render import COLORS, figure, png
+from nnlab.lab.render import COLORS, figure, png
 
 FONT = 10  # points: legible at 100 dpi
 SOFTMAX_NOTE = ("softmax is not in this list: it shares probability among several units, "
@@ -97,7 +98,7 @@ def plot_layer_spread(ax, activation_std, gradient_std):
 
 
 class _Explorer:
-    """Shared wiring: controls -> compute() (one nnlab.explore call) -> show() (update artists) -> PNG image."""
+    """Shared wiring: controls -> compute() (one nnlab.course.explore call) -> show() (update artists) -> PNG image."""
 
     def _wire(self, fig, above=(), below=()):
         self.figure, self._quiet, self.result = fig, False, None

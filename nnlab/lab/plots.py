@@ -1,13 +1,13 @@
 """Plots for the twin lab: functions that take Axes and arrays, draw or update artists, and return them.
 
 The Playground builds one figure with `lab_figure` and calls `show_result` after every run; lessons can call
-the same functions on their own Axes. Colours are Okabe-Ito (nnlab.render.COLORS): NumPy blue, Keras orange.
+the same functions on their own Axes. Colours are Okabe-Ito (nnlab.lab.render.COLORS): NumPy blue, Keras orange.
 """
 
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
-from nnlab.render import COLORS, figure
+from nnlab.lab.render import COLORS, figure
 
 CLASS_MAP = LinearSegmentedColormap.from_list("classes", [COLORS["class0"], "#FFFFFF", COLORS["class1"]])
 

@@ -8,7 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from nnlab.evaluation import plot_images
+from nnlab.course.evaluation import plot_images
 from nnlab._checks import Text, check_float, check_int, fail
 from nnlab.training import check_batch_size
 

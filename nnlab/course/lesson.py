@@ -8,7 +8,7 @@ import numpy as np
 
 from nnlab import utils
 from nnlab._checks import check_int
-from nnlab.render import COLORS
+from nnlab.lab.render import COLORS
 
 PLOT_STYLE = {
     "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (6.0, 3.6), "font.size": 10,
@@ -23,7 +23,7 @@ def setup(seed=0):
     Returns the Keras module, imported without TensorFlow's start-up log lines.
     """
     seed = check_int("seed", seed, minimum=0)
-    from nnlab.twins import import_keras, import_tensorflow
+    from nnlab.twin.backend import import_keras, import_tensorflow
 
     keras, tf = import_keras(), import_tensorflow()
     tf.config.experimental.enable_op_determinism()

@@ -1,4 +1,4 @@
-"""The computations behind nnlab's teaching widgets, NumPy only: call them directly, nnlab.explore_widgets draws them.
+"""The computations behind nnlab's teaching widgets, NumPy only: call them directly, nnlab.course.explore_widgets draws them.
 
 One neuron (Lesson 01), activations and their slopes (Lessons 01, 05), gradient descent one step at a time
 (Lessons 02, 04), and what an initializer does to the activations and gradients of a deep network (Lesson 05).

@@ -12,7 +12,7 @@ from nnlab._checks import fail
 
 def keras_gradients(keras_model, x, y):
     """dLoss/dweight in Keras, from tf.GradientTape over the compiled loss exactly as fit computes it."""
-    from nnlab.twins import import_tensorflow
+    from nnlab.twin.backend import import_tensorflow
 
     tf = import_tensorflow()
 

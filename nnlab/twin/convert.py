@@ -4,10 +4,7 @@ Keras is imported only when one of these functions is first called (importing Te
 Lesson 01 meets the twin; every lesson uses `compare` to show the two do the same arithmetic.
 """
 
-import contextlib
 import inspect
-import os
-import sys
 import warnings
 
 import numpy as np
@@ -16,46 +13,15 @@ from nnlab import initializers, losses, optimizers, utils
 from nnlab._checks import Text, fail
 from nnlab.layers import Dense, Flatten, Input
 from nnlab.models import Sequential
+from nnlab.twin.backend import import_keras
 
 
-@contextlib.contextmanager
-def _quiet_stderr():
-    """Send what C++ code writes to file descriptor 2 to /dev/null for a moment (Python's own errors still raise).
-
-    TensorFlow logs lines such as "Could not find cuda drivers" before its log settings apply, so neither
-    TF_CPP_MIN_LOG_LEVEL nor Python can stop them; in JupyterLab they show as a red wall in the first lesson.
-    """
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-def import_keras():
-    """Import Keras (TensorFlow backend) without TensorFlow's start-up log lines; the first call takes seconds."""
-    if "keras" not in sys.modules:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same float32 results on every machine
-        with _quiet_stderr():
-            import tensorflow as tf
-
-            tf.config.list_physical_devices("GPU")  # looks for CUDA now, while its complaints go nowhere
-    import keras
-
-    return keras
-
-
-def import_tensorflow():
-    """TensorFlow itself, imported the quiet way (through import_keras)."""
-    import_keras()
-    import tensorflow
-
-    return tensorflow
+def initializer_to_keras(initializer):
+    """The Keras twin of an nnlab initializer: keras.initializers.<ClassName>(**get_config()), same formula."""
+    keras = import_keras()
+    initializer = initializers.get(initializer)
+    initializers.keras_name(initializer)  # refuses classes that Keras has no twin for
+    return getattr(keras.initializers, type(initializer).__name__)(**initializer.get_config())
 
 
 def _keras_layer(keras, layer):
@@ -63,8 +29,8 @@ def _keras_layer(keras, layer):
         return keras.layers.Flatten(name=layer.name)
     return keras.layers.Dense(
         layer.units, activation=layer.activation.__name__, use_bias=layer.use_bias,
-        kernel_initializer=initializers.to_keras(layer.kernel_initializer),
-        bias_initializer=initializers.to_keras(layer.bias_initializer), dtype=layer.dtype, name=layer.name)
+        kernel_initializer=initializer_to_keras(layer.kernel_initializer),
+        bias_initializer=initializer_to_keras(layer.bias_initializer), dtype=layer.dtype, name=layer.name)
 
 
 def keras_sequential(model, cls=None):

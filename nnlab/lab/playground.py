@@ -1,6 +1,6 @@
 """The Playground: a live panel that retrains the NumPy network and its Keras twin on every control change.
 
-This module only wires ipywidgets controls to `nnlab.lab` (the training) and `nnlab.plots` (the figure).
+This module only wires ipywidgets controls to `nnlab.lab` (the training) and `nnlab.lab.plots` (the figure).
 Headless use: `pg.update(learning_rate=1.0)` retrains and redraws and returns the `nnlab.lab.Result`;
 `pg.controls["learning_rate"].value = 1.0` does the same through the control. Lesson 02 introduces it.
 """
@@ -10,9 +10,10 @@ from dataclasses import asdict, replace
 
 import ipywidgets as widgets
 
-from nnlab import datasets, lab, plots
+from nnlab import datasets
 from nnlab._checks import Text, fail
-from nnlab.render import png
+from nnlab.lab import plots, run, settings as lab_settings
+from nnlab.lab.render import png
 
 BATCH_SIZES = [("full batch", 0), ("1", 1), ("8", 8), ("16", 16), ("32", 32), ("64", 64)]  # 0: None (a Dropdown
 # cannot hold None as a value: it means "nothing selected")
@@ -28,9 +29,9 @@ def _controls(settings):
     return {
         "learning_rate": widgets.FloatLogSlider(settings.learning_rate, min=-4, max=1, base=10, step=0.25,
                                                 description="learning rate", readout_format=".4g", style=style, **quiet),
-        "activation": widgets.Dropdown(options=lab.HIDDEN_ACTIVATIONS, value=settings.activation,
+        "activation": widgets.Dropdown(options=lab_settings.HIDDEN_ACTIVATIONS, value=settings.activation,
                                        description="activation", style=style),
-        "initializer": widgets.Dropdown(options=lab.INITIALIZERS, value=settings.initializer,
+        "initializer": widgets.Dropdown(options=lab_settings.INITIALIZERS, value=settings.initializer,
                                         description="initializer", style=style),
         "optimizer": widgets.Dropdown(options=OPTIMIZER_LABELS, value=settings.optimizer, description="optimizer",
                                       style=style),
@@ -53,10 +54,10 @@ class Playground:
     def __init__(self, dataset="moons", n_samples=200, noise=0.2, hidden=(4, 4), activation="tanh",
                  initializer="glorot_uniform", optimizer="sgd", learning_rate=0.1, epochs=300, batch_size=None,
                  seed=0, x=None, y=None):
-        self.settings = lab.Settings(dataset, n_samples, noise, hidden, activation, initializer, optimizer,
+        self.settings = lab_settings.Settings(dataset, n_samples, noise, hidden, activation, initializer, optimizer,
                                      learning_rate, epochs, batch_size, seed, x, y).checked()
-        lab.make_data(self.settings)  # checks the learner's own x and y before anything is built
-        self.lab, self.result, self._syncing = lab.Lab(), None, False
+        lab_settings.make_data(self.settings)  # checks the learner's own x and y before anything is built
+        self.lab, self.result, self._syncing = run.Lab(), None, False
         self.figure, self._artists = plots.lab_figure()
         self.controls = _controls(self.settings)
         self.rerun = widgets.Button(description="re-run (same initial weights)", layout={"width": "230px"})
@@ -90,7 +91,7 @@ class Playground:
 
     def update(self, **changes):
         """Apply `changes` (any Settings field, or layers/units), retrain both twins, redraw; return the Result."""
-        unknown = sorted(set(changes) - set(self.controls) - set(lab.Settings.__dataclass_fields__))
+        unknown = sorted(set(changes) - set(self.controls) - set(lab_settings.Settings.__dataclass_fields__))
         if unknown:
             fail("changes", f"settings among {sorted(set(self.controls) | {'hidden', 'n_samples'})}",
                  Text(", ".join(unknown)))
@@ -131,7 +132,7 @@ class Playground:
 
     def _show_code(self):
         visible = self.show_code.value
-        self.code.value = f"<pre>{html.escape(lab.keras_code(self.settings))}</pre>" if visible else ""
+        self.code.value = f"<pre>{html.escape(lab_settings.keras_code(self.settings))}</pre>" if visible else ""
 
     def _panel(self):
         c = self.controls

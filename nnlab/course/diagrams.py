@@ -1,6 +1,6 @@
 """Pictures of fully connected networks: a circle per unit, a line per weight, layers left to right. Lesson 01.
 
-Plotting only (matplotlib): draw_network takes an Axes and returns its artists, like nnlab.plots.
+Plotting only (matplotlib): draw_network takes an Axes and returns its artists, like nnlab.lab.plots.
 """
 
 from collections import namedtuple
@@ -10,7 +10,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.patches import Circle
 
 from nnlab._checks import check_float, check_int, fail
-from nnlab.render import COLORS
+from nnlab.lab.render import COLORS
 
 NetworkArtists = namedtuple("NetworkArtists", ["units", "weights", "unit_texts", "layer_texts", "weight_texts"])
 RADIUS = 0.25  # of a unit's circle, in data units: units in a layer are 1 apart

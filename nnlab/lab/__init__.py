@@ -1,0 +1,17 @@
+"""The lab: settings, the run of both twins and its diagnosis, the Keras code for the settings, the figure,
+and the Playground panel that only wires widgets to them.
+
+It builds on the network and the twin; it never imports the course. `Settings`, `Lab` and `Result` are here;
+the Playground (ipywidgets) loads on first use as `nnlab.lab.Playground` or `nnlab.Playground`.
+"""
+
+from nnlab.lab.run import STATES, Lab, Result, diagnose
+from nnlab.lab.settings import HIDDEN_ACTIVATIONS, INITIALIZERS, OPTIMIZERS, Settings, build_model, keras_code, make_data
+
+
+def __getattr__(name):
+    if name == "Playground":
+        from nnlab.lab.playground import Playground
+
+        return Playground
+    raise AttributeError(f"module 'nnlab.lab' has no attribute {name!r}")
