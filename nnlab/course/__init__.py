@@ -5,3 +5,12 @@ It may import every other part; nothing else imports it. Every lesson starts wit
 """
 
 from nnlab.course.lesson import setup
+
+
+def __getattr__(name):
+    """Submodules load on first use: `nnlab.course.explore` works after `import nnlab`."""
+    import importlib
+
+    if name in ('diagrams', 'evaluation', 'explore', 'explore_widgets', 'lesson', 'quiz', 'steps'):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,9 +9,13 @@ from nnlab.lab.run import STATES, Lab, Result, diagnose
 from nnlab.lab.settings import HIDDEN_ACTIVATIONS, INITIALIZERS, OPTIMIZERS, Settings, build_model, keras_code, make_data
 
 
-def __getattr__(name):
-    if name == "Playground":
-        from nnlab.lab.playground import Playground
 
-        return Playground
-    raise AttributeError(f"module 'nnlab.lab' has no attribute {name!r}")
+def __getattr__(name):
+    """The Playground and the figure modules load on first use (`nnlab.lab.Playground`, `nnlab.lab.plots`)."""
+    import importlib
+
+    if name == "Playground":
+        return importlib.import_module(f"{__name__}.playground").Playground
+    if name in ("playground", "plots", "render"):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

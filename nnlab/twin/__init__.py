@@ -3,3 +3,12 @@
 It builds on the network (nnlab's top-level modules) and imports TensorFlow only when first asked; it never
 imports matplotlib or ipywidgets, the lab or the course.
 """
+
+
+def __getattr__(name):
+    """Submodules load on first use: `nnlab.twin.fastfit` works after `import nnlab`."""
+    import importlib
+
+    if name in ('backend', 'compare', 'convert', 'fastfit'):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

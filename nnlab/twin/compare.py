@@ -3,6 +3,8 @@
 Lessons print `compare(model, keras_model, x, y)` after each side-by-side cell.
 """
 
+import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,28 @@ def _largest_difference(arrays_a, arrays_b):
                 for a, b in zip(arrays_a, arrays_b)), default=0.0)
 
 
+BOUND = 1e-5  # what "the twins agree" means: 100x float32's rounding (about 1e-7), far above per-CPU noise
+
+
+def agreement(differences, bound=BOUND):
+    """The twins' agreement in words, against a bound: the same text on every machine (no rounding noise shown).
+
+    differences: one number, or {what: number} such as compare_histories returns. Below the bound the text
+    names no number but the bound; above it, each larger difference is shown to 2 significant digits.
+    """
+    items = dict(differences) if isinstance(differences, Mapping) else {"": differences}
+    for what, difference in items.items():
+        if not isinstance(difference, numbers.Real) or isinstance(difference, bool) or difference < 0:
+            fail(f"differences[{what!r}]" if what else "differences", "a difference >= 0", difference, error=TypeError)
+    checked = ", ".join(what for what in items if what)
+    checked = f" ({checked})" if checked else ""
+    far = {what: d for what, d in items.items() if not d <= bound}  # NaN counts as far
+    if not far:
+        return f"The twins agree to within {bound:g}{checked}."
+    shown = ", ".join(f"{what} by {d:.2g}" if what else f"by {d:.2g}" for what, d in far.items())
+    return f"The twins differ by more than {bound:g}: {shown}."
+
+
 @dataclass
 class TwinReport:
     """The largest absolute difference between the twins in predictions, weights and (with y) loss and gradients."""
@@ -42,16 +66,17 @@ class TwinReport:
     loss: float = None
     gradients: float = None
 
-    def agree(self, tolerance=1e-4):
-        """True when every measured difference is below `tolerance`."""
-        return all(v is None or v < tolerance for v in (self.predictions, self.weights, self.loss, self.gradients))
+    def differences(self):
+        """{what: largest difference} for what was measured."""
+        names = ("predictions", "weights", "loss", "gradients")
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+
+    def agree(self, bound=BOUND):
+        """True when every measured difference is at most `bound`."""
+        return all(v <= bound for v in self.differences().values())
 
     def __str__(self):
-        parts = [f"predictions differ by at most {self.predictions:.1e}", f"weights by {self.weights:.1e}"]
-        if self.loss is not None:
-            parts += [f"loss by {self.loss:.1e}", f"gradients by {self.gradients:.1e}"]
-        verdict = "The twins agree" if self.agree() else "The twins DISAGREE"
-        return f"{verdict}: {', '.join(parts)} (float32 rounding is about 1e-7)."
+        return agreement(self.differences())
 
 
 def compare(model, keras_model, x, y=None):
