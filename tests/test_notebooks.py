@@ -1,6 +1,7 @@
 """Lesson hygiene: what strict nbval needs and what a reviewer expects of a stored notebook (../shared/NOTEBOOKS.md)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,48 @@ def test_ignored_outputs_are_only_widgets(path):
     for cell in code_cells(path):
         if "nbval-ignore-output" in tags(cell):
             assert any(WIDGET in o.get("data", {}) for o in cell["outputs"]), "".join(cell["source"])[:80]
+
+
+# Printed float noise: the last bits of float32 arithmetic differ per CPU (BLAS and TensorFlow pick kernels per
+# machine), so a stored output may show a number only at a precision every machine reproduces.
+NOISE = [
+    (re.compile(r"(?<![\w.])(?<!within )\d+(?:\.\d+)?[eE]-0*(?:[5-9]|[1-9]\d)\b"),
+     "a number below 1e-4 in scientific notation (a bound is written 'to within 1e-06')"),
+    (re.compile(r"(?<![\w.])-?0\.0000\d*[1-9]"), "a number below 1e-4 written out in decimals"),
+    (re.compile(r"(?<![\w.])-?\d*\.\d*[1-9]\d{6,}(?![\d.])|(?<![\w.])-?\d+\.\d{8,}(?![\d.])"),
+     "a number with 8 or more significant digits (float32 keeps about 7)"),
+]
+
+
+def printed_text(output):
+    """The text of one stored output that nbval compares (stream text, text/plain of results)."""
+    if output["output_type"] == "stream":
+        return "".join(output["text"])
+    return "".join(output.get("data", {}).get("text/plain", ""))
+
+
+def noise_in(path):
+    """(cell number, what, the text) for every printed number that shows rounding noise."""
+    found = []
+    for number, cell in enumerate(code_cells(path), start=1):
+        for output in cell["outputs"]:
+            text = printed_text(output)
+            found += [(number, what, match.group()) for pattern, what in NOISE for match in pattern.finditer(text)]
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_stored_output_prints_rounding_noise(path):
+    found = noise_in(path)
+    assert not found, "\n".join(f"{path.name} code cell {n}: {what}: {text!r}" for n, what, text in found)
+
+
+def test_the_noise_check_catches_noise(tmp_path):
+    lines = ["largest difference 6.0e-08", "gap 1e-07", "0.000012", "0.49999997", "loss 0.6931471805599453",
+             "fine: 0.5112, 1e-4, 2.5e-3, 1e+06, 3.14159, 40 epochs, 0.000", "version 3.15.1",
+             "The twins agree to within 1e-06 (loss)."]
+    cells = [{"cell_type": "code", "outputs": [{"output_type": "stream", "text": line}]} for line in lines]
+    path = tmp_path / "noisy.ipynb"
+    path.write_text(json.dumps({"cells": cells}))
+    assert [(n, text) for n, _, text in noise_in(path)] == [
+        (1, "6.0e-08"), (2, "1e-07"), (3, "0.000012"), (4, "0.49999997"), (5, "0.6931471805599453")]
