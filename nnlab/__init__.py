@@ -10,13 +10,13 @@ from nnlab.gradcheck import gradient_check
 from nnlab.layers import Dense, Flatten, Input
 from nnlab.models import Sequential
 from nnlab.training import DivergenceWarning, History
-from nnlab.twin.compare import compare, compare_histories, keras_gradients
+from nnlab.twin.compare import agreement, compare, compare_histories, keras_gradients
 from nnlab.twin.convert import from_keras, make_twins, to_keras
 
 __all__ = [
     "activations", "callbacks", "datasets", "initializers", "losses", "metrics", "optimizers", "utils",
     "Sequential", "Input", "Dense", "Flatten", "History", "DivergenceWarning",
-    "to_keras", "from_keras", "make_twins", "compare", "compare_histories", "keras_gradients", "gradient_check",
+    "to_keras", "from_keras", "make_twins", "agreement", "compare", "compare_histories", "keras_gradients", "gradient_check",
     "Playground", "twin", "lab", "course",
 ]
 __version__ = "0.1.0"
