@@ -62,3 +62,33 @@ def test_vanishing_gradients_compare_absolutely():
 
     assert relative_error(np.zeros(3), np.full(3, 1e-13)) < 1e-8
     assert relative_error(np.ones(3), np.ones(3) * (1 + 1e-6)) == pytest.approx(5e-7, rel=1e-3)
+
+
+def zero_input_model(activation):
+    """Zero inputs and zero biases put every first-layer pre-activation exactly at z = 0."""
+    model = nnlab.Sequential([nnlab.Input((2,)), nnlab.Dense(3, activation), nnlab.Dense(1)])
+    model.compile("sgd", "mse")
+    return model, np.zeros((4, 2))
+
+
+@pytest.mark.parametrize("name", ["elu", "selu"])
+def test_elu_and_selu_kinks_are_reported(name, rng):
+    """selu's slope jumps at 0 (scale * alpha = 1.76 on the left, scale = 1.05 on the right); elu's slope is
+    continuous for alpha = 1 but its curvature jumps (exp(z) vs 0), which still costs the five-point formula
+    about 1e-6: both make finite differences untrustworthy at the 1e-7 we check for, so both are counted."""
+    model, x = zero_input_model(name)
+    check = nnlab.gradient_check(model, x, rng.standard_normal(4))
+    assert not check.passed(1e-7)  # the disagreement the note explains
+    assert check.kinks == 12 and "kink z = 0" in str(check)
+
+
+@pytest.mark.parametrize("name", ["gelu", "softplus", "silu", "swish", "sigmoid", "tanh"])
+def test_smooth_activations_have_no_kink_at_zero(name, rng):
+    model, x = zero_input_model(name)
+    check = nnlab.gradient_check(model, x, rng.standard_normal(4))
+    assert check.kinks == 0 and check.passed(1e-7), f"{check} {check.errors}"
+
+
+def test_the_new_activations_are_among_those_checked():
+    """test_backprop_agrees_with_finite_differences runs over every activation in nnlab.activations.ALL."""
+    assert {"elu", "selu", "gelu", "softplus", "silu"} <= set(HIDDEN)

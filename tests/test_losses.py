@@ -109,3 +109,66 @@ def test_check_targets_teaches_which_loss_fits_class_labels():
     with pytest.raises(ValueError, match=r"whole-number labels from 0 to 1 .*2 units\), but got labels from 0 to 2\."):
         losses.SparseCategoricalCrossentropy().check_targets(labels, 2)
     assert losses.SparseCategoricalCrossentropy().check_targets(labels[:, None], 3).tolist() == [0, 1, 2, 1]
+
+
+# The fused path through a whole model (Sequential._loss_input): saturated outputs, where clipping at 1e-7 and
+# the logits route differ by orders of magnitude, against the Keras twin's evaluate and tf.GradientTape.
+SATURATED = {  # loss: (output activation, logits z (batch, units), targets): confident right and wrong answers
+    "binary_crossentropy": ("sigmoid", [[30.0], [-30.0], [100.0], [-100.0], [30.0], [-100.0], [2.0], [-0.5]],
+                            [[0.0], [1.0], [0.0], [1.0], [1.0], [0.0], [1.0], [0.0]]),
+    "categorical_crossentropy": ("softmax", [[100.0, -100.0, 0.0], [30.0, 0.0, -30.0], [-100.0, 100.0, 50.0],
+                                             [0.0, 30.0, -30.0], [2.0, -1.0, 0.5], [-30.0, -30.0, 30.0]],
+                                 np.eye(3)[[1, 2, 2, 1, 0, 0]].tolist()),
+    "sparse_categorical_crossentropy": ("softmax", [[100.0, -100.0, 0.0], [30.0, 0.0, -30.0],
+                                                    [-100.0, 100.0, 50.0], [0.0, 30.0, -30.0], [2.0, -1.0, 0.5],
+                                                    [-30.0, -30.0, 30.0]], [1, 2, 2, 1, 0, 0]),
+}
+
+
+def saturated_twins(name, rng):
+    """An nnlab model whose output layer sees (almost exactly) the logits of SATURATED[name], and its Keras twin.
+
+    Input features: the logits themselves and one random column; kernel = identity plus a small random row.
+    """
+    import nnlab
+
+    activation, z, y = SATURATED[name]
+    z = np.float32(z)
+    units = z.shape[1]
+    x = np.hstack([z, rng.standard_normal((len(z), 1))]).astype(np.float32)
+    model, keras_model = nnlab.make_twins([nnlab.Input((units + 1,)), nnlab.Dense(units, activation)], "sgd", name)
+    kernel = np.vstack([np.eye(units), rng.standard_normal((1, units)) * 0.1]).astype(np.float32)
+    bias = (rng.standard_normal(units) * 0.1).astype(np.float32)
+    model.set_weights([kernel, bias])
+    keras_model.set_weights([kernel, bias])
+    return model, keras_model, x, np.asarray(y, dtype=np.int64 if name.startswith("sparse") else np.float32)
+
+
+@pytest.mark.parametrize("name", CROSSENTROPIES)
+def test_fused_path_through_the_model_matches_keras_when_saturated(name, rng, keras):
+    """model.evaluate and model.gradients against the Keras twin; the clipped path would give about 16 per
+    confident wrong answer (-log 1e-7) instead of |z|, and zero gradients where the clip is hit."""
+    from nnlab.twin.compare import keras_gradients
+
+    model, keras_model, x, y = saturated_twins(name, rng)
+    keras_value = keras_model.evaluate(x, y, verbose=0)
+    keras_loss, keras_grads = keras_gradients(keras_model, x, y)
+    assert keras_loss == pytest.approx(keras_value, rel=1e-6)
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(keras_value, rel=1e-5)
+    for ours, theirs in zip(model.gradients(x, y), keras_grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5 * np.max(np.abs(theirs)))
+
+
+def test_fused_binary_crossentropy_through_the_model_by_hand():
+    """Four confident wrong answers, z = +-30 and +-100: the loss is mean(|z| + log(1 + exp(-|z|))) = 65,
+    where clipping the sigmoid's output would give -log(1e-7) = 16.1 and no gradient at all."""
+    import nnlab
+
+    model = nnlab.Sequential([nnlab.Input((1,)), nnlab.Dense(1, "sigmoid", kernel_initializer="ones")])
+    model.compile("sgd", "binary_crossentropy")
+    x, y = np.float32([[30.0], [-30.0], [100.0], [-100.0]]), np.float32([[0.0], [1.0], [0.0], [1.0]])
+    expected = np.mean([30 + np.log1p(np.exp(-30.0)), 30 + np.log1p(np.exp(-30.0)), 100.0, 100.0])
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected, rel=1e-6)
+    # dL/dz = (sigmoid(z) - y) / batch = +-1/4 (to 1e-13); dL/dkernel = mean(x * (sigmoid(z) - y)) = 65
+    dL_dkernel, dL_dbias = model.gradients(x, y)
+    assert dL_dkernel[0, 0] == pytest.approx(65.0, rel=1e-6) and dL_dbias[0] == pytest.approx(0.0, abs=1e-6)
