@@ -1,12 +1,12 @@
 """Tests for nnlab.datasets: toy-set geometry and seeding, digits, splitting, scaling, one-hot and offline MNIST."""
 
-import os
 import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn import datasets as sklearn_datasets
 
 from nnlab import datasets
 
@@ -64,7 +64,6 @@ def test_noise_none_in_make_toy_uses_each_sets_default():
 
 @pytest.mark.parametrize("n", [2, 3, 101, 200])
 def test_moons_without_noise_lie_on_the_half_circles_as_in_sklearn(n):
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
     x, y = datasets.make_moons(n, noise=0.0, seed=5)
     upper, lower = x[y == 0], x[y == 1] - [1.0, 0.5]
     np.testing.assert_allclose(np.hypot(*upper.T), 1.0, atol=1e-6)
@@ -79,7 +78,6 @@ def test_moons_without_noise_lie_on_the_half_circles_as_in_sklearn(n):
 
 @pytest.mark.parametrize("factor", [0.2, 0.5, 0.9])
 def test_circles_without_noise_have_radii_one_and_factor(factor):
-    sklearn_datasets = pytest.importorskip("sklearn.datasets")
     x, y = datasets.make_circles(101, noise=0.0, factor=factor)
     np.testing.assert_allclose(np.hypot(*x[y == 0].T), 1.0, atol=1e-6)
     np.testing.assert_allclose(np.hypot(*x[y == 1].T), factor, atol=1e-6)
@@ -165,7 +163,11 @@ def test_binary_digits_are_zeros_and_ones_scaled_to_unit_range():
 def test_multiclass_digits_and_images():
     x, y = datasets.load_digits("multiclass", flatten=False)
     assert x.shape == (1797, 8, 8) and x.dtype == np.float32
-    assert np.bincount(y).shape == (10,) and 0.0 <= x.min() and x.max() <= 1.0
+    assert np.bincount(y).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    bunch = sklearn_datasets.load_digits()                                # all ten digits: labels are the digits
+    np.testing.assert_array_equal(y, bunch.target)
+    np.testing.assert_allclose(x, bunch.images / 16.0, rtol=1e-6)
+    assert x.min() == 0.0 and x.max() == 1.0
     x_flat, _ = datasets.load_digits("multiclass")
     np.testing.assert_array_equal(x_flat, x.reshape(1797, 64))
 
@@ -202,13 +204,18 @@ def test_split_sizes_order_and_no_overlap():
        seed=st.integers(0, 1000))
 def test_stratified_split_keeps_each_class_share(counts, test_size, seed):
     y = np.repeat(np.arange(len(counts)), counts)
+    rows = np.arange(len(y))[:, None]                                     # x: each row's own index
     n_test = round(test_size * len(y))
-    if not 1 <= n_test < len(y):
-        return
-    _, _, _, y_test = datasets.train_test_split(y[:, None], y, test_size=test_size, seed=seed)
-    assert len(y_test) == n_test
-    expected = np.array(counts) * n_test / len(y)
-    assert np.all(np.abs(np.bincount(y_test, minlength=len(counts)) - expected) < 1)
+    if not 1 <= n_test < len(y):                                          # an empty side: refused, not split
+        with pytest.raises(ValueError, match=f"`test_size`.*It gives {n_test} test row"):
+            datasets.train_test_split(rows, y, test_size=test_size, seed=seed)
+    else:
+        x_train, x_test, y_train, y_test = datasets.train_test_split(rows, y, test_size=test_size, seed=seed)
+        assert len(y_test) == n_test and len(y_train) == len(y) - n_test
+        np.testing.assert_array_equal(np.sort(np.r_[x_train[:, 0], x_test[:, 0]]), np.arange(len(y)))  # partition
+        np.testing.assert_array_equal(y[x_test[:, 0]], y_test)            # labels stay with their rows
+        expected = np.array(counts) * n_test / len(y)
+        assert np.all(np.abs(np.bincount(y_test, minlength=len(counts)) - expected) < 1)
 
 
 def test_unstratified_split_can_drift_from_the_class_shares():
@@ -255,9 +262,7 @@ def test_standardizer_refuses_other_feature_counts_and_use_before_fit():
 
 # ---------------------------------------------------------------- one_hot
 
-def test_one_hot_matches_keras_to_categorical():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    keras = pytest.importorskip("keras")
+def test_one_hot_matches_keras_to_categorical(keras):
     rng = np.random.default_rng(0)
     for shape, num_classes in [((50,), None), ((50,), 12), ((20, 1), None), ((4, 6), 5)]:
         y = rng.integers(0, 5, size=shape)
@@ -292,8 +297,8 @@ def test_load_mnist_reads_an_npz_by_path_and_from_the_keras_cache(tmp_path, monk
     by_path = datasets.load_mnist(tmp_path / "mnist.npz")
     monkeypatch.setattr(datasets, "_keras_cache_path", lambda: str(tmp_path / "mnist.npz"))
     for (x_train, y_train), (x_test, y_test) in (by_path, datasets.load_mnist()):
-        np.testing.assert_array_equal(x_train, arrays["x_train"])
-        np.testing.assert_array_equal(y_test, arrays["y_test"])
+        for key, got in zip(("x_train", "y_train", "x_test", "y_test"), (x_train, y_train, x_test, y_test)):
+            np.testing.assert_array_equal(got, arrays[key], err_msg=key)
         assert x_train.shape == (20, 28, 28) and x_test.shape == (5, 28, 28) and len(y_train) == 20
 
 

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.text import Text
+from PIL import Image
 
 from nnlab import activations, initializers
 from nnlab.course import explore
@@ -179,13 +180,21 @@ def test_format_step_rounds_to_three_decimals():
 # ---------------------------------------------------------------- initialization (Lesson 05)
 
 
-def test_layer_statistics_shapes():
+def test_layer_statistics_shapes_summaries_and_relu_gradients():
     stats = explore.layer_statistics(3, 5, "relu", "he_normal", n_samples=20)
     assert [a.shape for a in stats.activations] == [(20, 5)] * 3 == [g.shape for g in stats.gradients]
-    for values in (stats.activation_mean, stats.activation_std, stats.gradient_mean, stats.gradient_std,
-                   stats.unit_std):
+    acts, grads = stats.activations, stats.gradients
+    for values, expected in [(stats.activation_mean, [a.mean() for a in acts]),
+                             (stats.activation_std, [a.std() for a in acts]),
+                             (stats.gradient_mean, [g.mean() for g in grads]),
+                             (stats.gradient_std, [g.std() for g in grads]),
+                             (stats.unit_std, [a.std(axis=1).mean() for a in acts])]:  # across units, per sample
         assert values.shape == (3,)
-    np.testing.assert_allclose(stats.activation_std, [a.std() for a in stats.activations], rtol=1e-6)
+        np.testing.assert_allclose(values, expected, rtol=1e-6)
+    for a, g in zip(acts, grads):  # relu: a >= 0, and no gradient flows through a unit that is off (a = 0)
+        assert a.min() >= 0 and (a == 0).any() and (a > 0).any()
+        np.testing.assert_array_equal(g[a == 0], 0.0)
+        assert np.count_nonzero(g[a > 0]) > 0.5 * np.count_nonzero(a > 0)
 
 
 def test_tanh_with_glorot_keeps_its_spread():
@@ -385,13 +394,28 @@ def test_widgets_do_not_leak_pyplot_figures_and_use_legible_text():
     assert plt.get_fignums() == []
 
 
-def test_rendered_pngs_are_written_for_review():
-    """One PNG per widget in /tmp (looked at by eye when the widgets change)."""
+def coloured_pixels(rgb):
+    """The distinct colours of an (h, w, 3) uint8 image that are not grey: text, ticks and frames are grey."""
+    rgb = rgb.astype(int)
+    return np.unique(rgb[rgb.max(axis=-1) - rgb.min(axis=-1) > 40], axis=0)
+
+
+# width x height in pixels: the figure size in inches (explore_widgets) at 100 dpi
+PNG_SIZES = {"neuron": (1000, 380), "activation": (640, 380), "stepper": (640, 320), "init": (1100, 460)}
+
+
+def test_rendered_pngs_are_valid_images_of_the_figure_size_with_plotted_data(tmp_path):
+    """One PNG per widget, written to pytest's tmp_path (kept for a look by eye) and read back."""
     stepper = ew.GradientDescentExplorer()
     stepper.step(5)
     shown = {"neuron": ew.NeuronExplorer(), "activation": ew.ActivationExplorer(), "stepper": stepper,
              "init": ew.InitializationExplorer()}
     for name, w in shown.items():
-        with open(f"/tmp/explore_{name}.png", "wb") as file:
-            file.write(w.image.value)
-        assert bytes(w.image.value).startswith(b"\x89PNG") and math.isclose(w.figure.dpi, 100)
+        path = tmp_path / f"explore_{name}.png"
+        path.write_bytes(bytes(w.image.value))
+        with Image.open(path) as image:
+            assert image.format == "PNG" and image.size == PNG_SIZES[name], name
+            rgb = np.asarray(image.convert("RGB"))
+        assert math.isclose(w.figure.dpi, 100)
+        # axes and text alone give under 20 non-grey colours; curves, colour maps and bars give hundreds
+        assert len(coloured_pixels(rgb)) > 50, f"{name}: no plotted data in the image"

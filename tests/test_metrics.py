@@ -17,9 +17,31 @@ def test_metric_values_match_keras(name, rng, keras):
             y = np.eye(units, dtype=np.float32)[rng.integers(0, units, batch)]
         else:
             y = rng.integers(0, units, batch)
-        keras_metric = getattr(keras.metrics, name.title().replace("_", "").replace("Categorical", "Categorical"))()
+        keras_metric = getattr(keras.metrics, name.title().replace("_", ""))()  # e.g. BinaryAccuracy
         keras_metric.update_state(y, y_hat)
         assert np.mean(getattr(metrics, name)(y, y_hat)) == pytest.approx(float(keras_metric.result()), abs=1e-6)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.25, 0.75])  # exact in float32, as Keras holds the threshold
+def test_binary_accuracy_on_the_threshold_itself_matches_keras(threshold, keras):
+    at = np.float32(threshold)
+    p = np.array([0.0, np.nextafter(at, np.float32(0)), at, np.nextafter(at, np.float32(1)), 1.0], np.float32)
+    y_hat = np.tile(p, 2)[:, None]                                       # (10, 1): every p against y = 0 and 1
+    y = np.repeat([0.0, 1.0], 5).astype(np.float32)[:, None]
+    ours = metrics.binary_accuracy(y, y_hat, threshold)
+    theirs = np.asarray(keras.metrics.binary_accuracy(y, y_hat, threshold=threshold))[:, 0]
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(ours, [1, 1, 1, 0, 0, 0, 0, 0, 1, 1])  # p == threshold is class 0 in Keras
+
+
+def test_categorical_accuracy_breaks_ties_like_keras(keras):
+    y_hat = np.array([[0.5, 0.5, 0.0], [0.2, 0.4, 0.4], [1 / 3, 1 / 3, 1 / 3], [0.0, 0.5, 0.5]], np.float32)
+    labels = np.array([0, 1, 2, 2])                                        # argmax takes the first of equal maxima
+    for name in ("categorical_accuracy", "sparse_categorical_accuracy"):
+        y = labels if name.startswith("sparse") else np.eye(3, dtype=np.float32)[labels]
+        theirs = np.asarray(getattr(keras.metrics, name)(y, y_hat)).ravel()
+        np.testing.assert_array_equal(getattr(metrics, name)(y, y_hat), theirs)
+        np.testing.assert_array_equal(theirs, [1, 1, 0, 0])
 
 
 @pytest.mark.parametrize("y_shape, units, expected", [

@@ -1,6 +1,7 @@
 """nnlab.course.steps: Lesson 02's helpers (gradient descent in 1-D, steps per epoch, digit grids)."""
 
 import math
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,9 +39,16 @@ def test_descent_path_on_a_parabola_shrinks_the_distance_by_one_minus_two_learni
 
 
 def test_descent_path_keeps_a_blown_up_path_without_warnings():
-    path = steps.descent_path(lambda w: w ** 4, lambda w: 4 * w ** 3, start=3.0, learning_rate=1.0, steps=6)
-    assert not np.all(np.isfinite(path.w))
-    assert len(path.w) == 7
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                                   # an overflow warning would fail here
+        path = steps.descent_path(lambda w: w ** 4, lambda w: 4 * w ** 3, start=3.0, learning_rate=1.0, steps=6)
+    w = [3.0]
+    for _ in range(5):                                                    # by hand while it is still finite
+        w.append(w[-1] - 4 * w[-1] ** 3)
+    np.testing.assert_allclose(path.w[:6], w, rtol=1e-12)                 # 3, -105, 4630395, ... ~-6e187
+    assert len(path.w) == len(path.loss) == 7 and np.isinf(path.w[6])    # the overflow is kept, not cut short
+    np.testing.assert_allclose(path.loss[:5], np.array(w[:5]) ** 4, rtol=1e-12)
+    assert np.all(np.isinf(path.loss[5:]))
 
 
 def test_descent_path_with_zero_steps_is_the_start():
@@ -85,9 +93,22 @@ def test_steps_per_epoch_refuses_a_zero_batch_size():
 
 @pytest.mark.parametrize("label, p, expected", [(1, 0.97, "label 1\npred 1 (p=0.97)"),
                                                 (0, 0.03, "label 0\npred 0 (p=0.03)"),
-                                                (0, 0.5, "label 0\npred 1 (p=0.50) WRONG")])
+                                                (0, 0.5, "label 0\npred 0 (p=0.50)"),
+                                                (1, 0.5, "label 1\npred 0 (p=0.50) WRONG")])
 def test_digit_title_shows_label_prediction_and_probability(label, p, expected):
     assert steps.digit_title(label, p) == expected
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.25, 0.75])  # exact in float32, as Keras holds the threshold
+def test_digit_title_predicts_class_1_exactly_where_keras_binary_accuracy_does(threshold, keras):
+    at = np.float32(threshold)
+    for p in (np.nextafter(at, np.float32(0)), at, np.nextafter(at, np.float32(1))):
+        # Keras's binary_accuracy against the target 1 is 1.0 exactly when it reads p as class 1
+        y_true, y_pred = np.ones((1, 1), "float32"), np.full((1, 1), p)
+        keras_class = int(np.asarray(keras.metrics.binary_accuracy(y_true, y_pred, threshold=threshold))[0, 0])
+        title = steps.digit_title(1, float(p), threshold)
+        assert title.splitlines()[1].startswith(f"pred {keras_class} "), (float(p), title)
+        assert keras_class == (p > at)                                  # on the boundary itself: class 0
 
 
 def test_digit_title_refuses_a_probability_outside_zero_one():

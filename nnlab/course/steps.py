@@ -44,10 +44,11 @@ def steps_per_epoch(n_samples, batch_size=None):
 def digit_title(label, probability, threshold=0.5):
     """A two-line title for one digit: its true label, and the predicted label with P(label 1).
 
+    The prediction is 1 when probability > threshold, as keras.metrics.binary_accuracy decides (p = 0.5 is 0).
     Example: digit_title(1, 0.97) -> "label 1\\npred 1 (p=0.97)"; a wrong prediction is marked "WRONG".
     """
     probability = check_float("probability", probability, low=0, high=1)
-    predicted = int(probability >= check_float("threshold", threshold, low=0, high=1))
+    predicted = int(probability > check_float("threshold", threshold, low=0, high=1))  # Keras: y_pred > threshold
     mark = "" if predicted == int(label) else " WRONG"
     return f"label {int(label)}\npred {predicted} (p={probability:.2f}){mark}"
 
