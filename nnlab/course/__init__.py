@@ -7,10 +7,11 @@ It may import every other part; nothing else imports it. Every lesson starts wit
 from nnlab.course.lesson import setup
 
 
+
 def __getattr__(name):
     """Submodules load on first use: `nnlab.course.explore` works after `import nnlab`."""
-    import importlib
+    import importlib.util
 
-    if name in ('diagrams', 'evaluation', 'explore', 'explore_widgets', 'lesson', 'quiz', 'steps'):
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,10 +5,11 @@ imports matplotlib or ipywidgets, the lab or the course.
 """
 
 
+
 def __getattr__(name):
     """Submodules load on first use: `nnlab.twin.fastfit` works after `import nnlab`."""
-    import importlib
+    import importlib.util
 
-    if name in ('backend', 'compare', 'convert', 'fastfit'):
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

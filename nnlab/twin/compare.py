@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnlab._checks import fail
+from nnlab._checks import Text, check_float, fail
+from nnlab.models import Sequential
 
 
 def keras_gradients(keras_model, x, y):
@@ -40,6 +41,12 @@ def _largest_difference(arrays_a, arrays_b):
 BOUND = 1e-4
 
 
+def _written(bound):
+    """A bound in one style, all its digits kept: 1e-4, 2.5e-5, 1e-12 (never rounded to another number)."""
+    mantissa, exponent = f"{bound:.6e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
 def agreement(differences, bound=BOUND, who="The twins"):
     """Two computations' agreement in words, against a bound: the same text on every machine (no noise shown).
 
@@ -47,17 +54,21 @@ def agreement(differences, bound=BOUND, who="The twins"):
     names no number but the bound; above it, each larger difference is shown to 2 significant digits.
     `who` names what is compared ("NumPy and Keras", "Two layers and the merged layer").
     """
+    bound = check_float("bound", bound, low=0)
     items = dict(differences) if isinstance(differences, Mapping) else {"": differences}
+    if not items:
+        fail("differences", "at least one difference (a number or {what: number})", differences)
     for what, difference in items.items():
         if not isinstance(difference, numbers.Real) or isinstance(difference, bool) or difference < 0:
             fail(f"differences[{what!r}]" if what else "differences", "a difference >= 0", difference, error=TypeError)
+    written = _written(bound)
     checked = ", ".join(what for what in items if what)
     checked = f" ({checked})" if checked else ""
     far = {what: d for what, d in items.items() if not d <= bound}  # NaN counts as far
     if not far:
-        return f"{who} agree to within {bound:g}{checked}."
+        return f"{who} agree to within {written}{checked}."
     shown = ", ".join(f"{what} by {d:.2g}" if what else f"by {d:.2g}" for what, d in far.items())
-    return f"{who} differ by more than {bound:g}: {shown}."
+    return f"{who} differ by more than {written}: {shown}."
 
 
 @dataclass
@@ -82,17 +93,37 @@ class TwinReport:
         return agreement(self.differences())
 
 
-def compare(model, keras_model, x, y=None):
-    """Run both twins on x (and y, if given and the models are compiled) and report the largest differences."""
+def _check_twins(model, keras_model, with_y):
+    """Refuse what compare cannot use: a non-model, weights that do not pair up, or (with y) an uncompiled side."""
+    if not isinstance(model, Sequential):
+        fail("model", "an nnlab.Sequential", model, error=TypeError)
+    if not (callable(getattr(keras_model, "get_weights", None)) and hasattr(keras_model, "compute_loss")):
+        fail("keras_model", "a keras.Model (the Keras twin)", keras_model,
+             "Make it with nnlab.to_keras(model) or nnlab.make_twins(...).", TypeError)
     if len(model.weights) != len(keras_model.get_weights()):
         fail("keras_model", f"a twin with {len(model.weights)} weight arrays", keras_model)
+    if with_y and model.loss is None:
+        fail("model", "compiled with a loss to compare loss and gradients", Text("an uncompiled model"),
+             "Call model.compile(optimizer=..., loss=...) first, or compare(model, keras_model, x) without y.",
+             RuntimeError)
+    if with_y and getattr(keras_model, "loss", None) is None:
+        fail("keras_model", "compiled with a loss to compare loss and gradients", Text("an uncompiled Keras model"),
+             "Make the twins with nnlab.make_twins(..., loss=...), or nnlab.to_keras(model) after model.compile(...); "
+             "or call compare(model, keras_model, x) without y to compare predictions and weights only.",
+             RuntimeError)
+
+
+def compare(model, keras_model, x, y=None):
+    """Run both twins on x (and y, if given: both must be compiled) and report the largest differences."""
+    _check_twins(model, keras_model, y is not None)
+    if y is not None:
+        x_checked, y_checked = model._check_xy(x, y)  # nnlab's messages for bad x or y, before Keras sees them
+        loss, _, grads = model._loss_and_gradients(x_checked, y_checked)
+        keras_loss, keras_grads = keras_gradients(keras_model, x, y)
     report = TwinReport(
         predictions=_largest_difference([model.predict(x)], [_keras_predict(keras_model, x)]),
         weights=_largest_difference(model.get_weights(), keras_model.get_weights()))
     if y is not None:
-        keras_loss, keras_grads = keras_gradients(keras_model, x, y)
-        x_checked, y_checked = model._check_xy(x, y)
-        loss, _, grads = model._loss_and_gradients(x_checked, y_checked)
         report.loss, report.gradients = abs(loss - keras_loss), _largest_difference(grads, keras_grads)
     return report
 

@@ -9,9 +9,10 @@ each update), so it can be compared with nnlab's History number for number.
 
 import numpy as np
 
-from nnlab._checks import Text, check_int, fail
+from nnlab._checks import Text, as_array, check_float, check_int, fail
+from nnlab.models import Sequential
 from nnlab.twin.backend import import_keras, import_tensorflow
-from nnlab.twin.convert import keras_sequential, loss_to_keras, optimizer_to_keras
+from nnlab.twin.convert import compile_like, keras_sequential
 
 CAPACITY = 2**18  # the most batches one fast_fit can record (e.g. 1000 epochs of 200 batches)
 _classes = {}
@@ -50,16 +51,16 @@ def _batch_accuracy(tf, y, y_pred):
 
 def to_fast_keras(model, steps_per_execution=512):
     """The Keras twin of a compiled nnlab model, able to run `fast_fit` (same layers, weights, optimizer, loss)."""
-    tf = import_tensorflow()
-
+    if not isinstance(model, Sequential):
+        fail("model", "an nnlab.Sequential", model, error=TypeError)
     if model.loss is None:
         fail("model", "compiled (fast_fit needs its optimizer and loss)", Text("an uncompiled model"),
              error=RuntimeError)
+    steps_per_execution = check_int("steps_per_execution", steps_per_execution)
+    tf = import_tensorflow()
     keras_model = keras_sequential(model, _recording_class())
     keras_model.batch_log = tf.Variable(tf.zeros((CAPACITY, 2)), trainable=False)
-    keras_model.compile(optimizer=optimizer_to_keras(model.optimizer), loss=loss_to_keras(model.loss),
-                        steps_per_execution=check_int("steps_per_execution", steps_per_execution))
-    return keras_model
+    return compile_like(keras_model, model, steps_per_execution=steps_per_execution)
 
 
 def reset_optimizer(keras_model, learning_rate=None):
@@ -72,19 +73,50 @@ def reset_optimizer(keras_model, learning_rate=None):
         optimizer.learning_rate = learning_rate
 
 
+def _checked_data(keras_model, x, y):
+    """x and y as arrays of the twin's dtype, one target per sample, x with the twin's sample shape."""
+    if not hasattr(keras_model, "batch_log"):
+        fail("keras_model", "a Keras twin made by to_fast_keras(model)", Text(f"a {type(keras_model).__name__}"),
+             "fast_fit records each batch in a log that only to_fast_keras adds.", TypeError)
+    dtype = keras_model.inputs[0].dtype
+    x, y = as_array("x", x, dtype=dtype), as_array("y", y, dtype=dtype)
+    expected = tuple(keras_model.input_shape[1:])
+    if x.shape[1:] != expected or len(x) == 0:
+        fail("x", f"samples of shape {expected}, i.e. an array of shape (n_samples, "
+             f"{', '.join(map(str, expected))})", x)
+    if y.ndim == 0 or len(y) != len(x):
+        fail("y", f"one target per sample: {len(x)} (len(x))", Text(repr(y.item())) if y.ndim == 0
+             else Text(f"{len(y)} targets"))
+    return x, y
+
+
+def _check_weights(keras_model, weights):
+    """Refuse initial weights that do not match the twin's weight arrays in number and shapes."""
+    shapes = [tuple(w.shape) for w in keras_model.get_weights()]
+    given = [tuple(getattr(w, "shape", ())) for w in weights]
+    if given != shapes:
+        fail("initial_weights", f"{len(shapes)} weight arrays of shapes {shapes}",
+             Text(f"{len(given)} array(s) of shapes {given}"), "Pass model.get_weights() of the nnlab twin.")
+
+
 def fast_fit(keras_model, x, y, epochs, batch_size=None, initial_weights=None, learning_rate=None):
     """Train `epochs` epochs (shuffle=False) from a fresh optimizer in one fit call; returns History-like lists.
 
     Returns {"accuracy": [...], "loss": [...]}, one value per epoch, defined as Keras's History defines them.
+    Every argument is checked before the twin changes.
     """
     tf = import_tensorflow()
 
+    x, y = _checked_data(keras_model, x, y)
     n = len(x)
     batch_size = n if batch_size is None else check_int("batch_size", batch_size)
     steps = -(-n // batch_size)  # batches per epoch, the last one possibly smaller
     if check_int("epochs", epochs) * steps > CAPACITY:
         fail("epochs", f"at most {CAPACITY // steps} for {steps} batches per epoch", epochs)
+    if learning_rate is not None:
+        learning_rate = check_float("learning_rate", learning_rate, low=0, low_open=True)
     if initial_weights is not None:
+        _check_weights(keras_model, initial_weights)
         keras_model.set_weights(initial_weights)
     reset_optimizer(keras_model, learning_rate)
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).repeat(epochs)
