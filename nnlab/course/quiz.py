@@ -193,7 +193,7 @@ def check_equal(name, value, expected, hints=None):
 
 def _missing(name, value):
     """Feedback for an answer not written yet: still the `...` placeholder, or None (nothing returned)."""
-    return (f"Not yet: `{name}` is still `...`: replace it with your code." if value is Ellipsis else
+    return (f"Not attempted yet: `{name}` is still `...`: replace it with your code." if value is Ellipsis else
             f"Not yet: `{name}` is None: did you forget to return (or assign) the result?")
 
 
