@@ -30,7 +30,14 @@ def _check_shape(shape):
 
 
 class Input:
-    """Declares the shape of one sample, without the batch axis: Input(shape=(2,)) takes x of shape (batch, 2)."""
+    """Declares the shape of one sample, without the batch axis: Input(shape=(2,)) takes x of shape (batch, 2).
+
+    `dtype` is the dtype of the data fed in. As in Keras 3, it does not set the layers' dtype: every Dense
+    layer computes in its own dtype (float32 unless given dtype="float64"), x is cast to it, and the weights and
+    outputs have it. So Input((2,), dtype="float64") before Dense(3) computes in float32, exactly as
+    keras.Sequential([keras.Input((2,), dtype="float64"), keras.layers.Dense(3)]); nnlab warns about it there,
+    Keras stays silent.
+    """
 
     def __init__(self, shape, dtype="float32"):
         self.shape = _check_shape(shape)

@@ -20,7 +20,7 @@ class Sequential:
 
     def __init__(self, layers=None, name="sequential"):
         self.name = name
-        self.layers, self.input_shape = [], None
+        self.layers, self.input_shape, self.input_dtype = [], None, None
         self.optimizer = self.loss = None
         self.metric_names = []
         self.stop_training = False
@@ -34,7 +34,7 @@ class Sequential:
         if isinstance(layer, Input):
             if self.layers or self.input_shape is not None:
                 fail("layer", "a Dense or Flatten layer (an Input may only be the first layer)", layer)
-            self.input_shape = layer.shape
+            self.input_shape, self.input_dtype = layer.shape, layer.dtype
             return
         if not isinstance(layer, (Dense, Flatten)):
             fail("layer", "an nnlab layer: Input, Dense or Flatten", layer,
@@ -50,7 +50,18 @@ class Sequential:
             layer.build(shape)
         if layer.name is None:
             layer.name = self._unique_name(type(layer).__name__.lower())
+        if isinstance(layer, Dense) and not any(isinstance(l, Dense) for l in self.layers):
+            self._warn_if_input_dtype_is_lost(layer)
         self.layers.append(layer)
+
+    def _warn_if_input_dtype_is_lost(self, first_dense):
+        """Keras 3 casts a float64 Input to the layers' dtype (float32 by default) silently; nnlab does the same
+        arithmetic but says so, since the learner asked for float64."""
+        if self.input_dtype == "float64" and first_dense.dtype == "float32":
+            warnings.warn("Input(dtype='float64') does not make the model float64: as in Keras, each Dense layer "
+                          "computes in its own dtype (float32 by default), so x is cast to float32 and the weights "
+                          "and outputs are float32. For a float64 model pass dtype='float64' to every Dense layer.",
+                          stacklevel=4)
 
     def _unique_name(self, base):
         taken = {layer.name for layer in self.layers}

@@ -2,11 +2,12 @@
 
 Each `update_step` mirrors keras/src/optimizers/<name>.py line for line; `apply` updates a list of
 weight arrays in place, one slot of state (momentum, velocity) per weight. Lesson 02 introduces them.
+As in Keras, an optimizer belongs to one model: its first step ties it to those weight arrays.
 """
 
 import numpy as np
 
-from nnlab._checks import check_bool, check_choice, check_float, fail
+from nnlab._checks import Text, check_bool, check_choice, check_float, fail
 
 
 def keras_cast(value, dtype):
@@ -21,22 +22,41 @@ class Optimizer:
         self.learning_rate = check_float("learning_rate", learning_rate, low=0, low_open=True)
         self.iterations = 0
         self.slots = None  # one dict of state arrays per weight, made on the first step
+        self.tied_to = []  # the weight arrays themselves that the slots belong to, set on the first step
 
     def apply(self, weights, gradients):
-        """Update every weight array in place from its gradient: one optimizer step (Keras: apply_gradients)."""
+        """Update every weight array in place from its gradient: one optimizer step (Keras: apply_gradients).
+
+        The first call ties the optimizer to these arrays; later calls must pass the same ones (see check_weights).
+        """
+        self.check_weights(weights)
         if self.slots is None:
-            self.slots = [self.make_slots(w) for w in weights]
+            self.slots, self.tied_to = [self.make_slots(w) for w in weights], list(weights)
         for w, g, slots in zip(weights, gradients, self.slots):
             learning_rate = keras_cast(self.learning_rate, w.dtype)  # Keras keeps it in a float32 variable
             self.update_step(g.astype(w.dtype, copy=False), w, learning_rate, slots)
         self.iterations += 1
 
+    def check_weights(self, weights):
+        """Refuse arrays other than those of the first step: moments and step count belong to one model's weights.
+
+        Keras's optimizer likewise raises "Unknown variable" for variables it was not built with.
+        """
+        if self.slots is None or (len(weights) == len(self.tied_to)
+                                  and all(w is mine for w, mine in zip(weights, self.tied_to))):
+            return
+        fail("optimizer", "used by one model only, as in Keras (its moments and step count belong to the weights "
+             "it first updated)", Text(f"this {type(self).__name__}, already tied to {len(self.tied_to)} weight "
+                                       "arrays of another model"),
+             f"Give each model its own optimizer, e.g. compile(optimizer=nnlab.optimizers.{type(self).__name__}(...)), "
+             "or call optimizer.reset() to start this one afresh.")
+
     def make_slots(self, weight):
         return {}
 
     def reset(self):
-        """Forget all state, as a freshly built optimizer."""
-        self.iterations, self.slots = 0, None
+        """Forget all state and the weights it was tied to, as a freshly built optimizer."""
+        self.iterations, self.slots, self.tied_to = 0, None, []
 
     def get_config(self):
         return {"name": type(self).__name__.lower(), "learning_rate": self.learning_rate}

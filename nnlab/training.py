@@ -3,6 +3,12 @@
 An epoch's loss is the mean of the batch losses weighted by batch size, each computed BEFORE that batch's
 update (what Keras reports, not the loss after the epoch); metrics likewise. Validation runs after the epoch.
 Lesson 02 walks through it.
+
+When a batch's loss becomes NaN or inf, fit stops (like Keras's TerminateOnNaN) and keeps that epoch in
+History: its loss includes the failed batch (so it is inf or nan), while each metric is the mean over the
+samples of the batches BEFORE the failed one, the only ones whose metrics were added (NaN if the first batch
+failed). Keras's running means likewise cover only the batches they were updated with; nnlab leaves out the
+failed batch, whose predictions may themselves be NaN.
 """
 
 import math
@@ -66,17 +72,19 @@ def _validation_arrays(model, x, y, validation_split, validation_data):
 def _batch_logs(model, x, y, batch_size, step):
     """Run `step(x_batch, y_batch) -> (loss, y_hat)` over the batches; return the epoch's logs and whether it diverged."""
     order_names = [(name, model._metric(name, y.ndim)) for name in model.metric_names]
-    totals, seen = dict.fromkeys(["loss", *model.metric_names], 0.0), 0
+    totals, seen, counted = dict.fromkeys(["loss", *model.metric_names], 0.0), 0, 0
     for start in range(0, len(x), batch_size):
         xb, yb = x[start:start + batch_size], y[start:start + batch_size]
         loss, y_hat = step(xb, yb)
         totals["loss"] += loss * len(xb)
         seen += len(xb)
         if not np.isfinite(loss):
-            break
+            break  # the failed batch counts in the loss, not in the metrics (see the module docstring)
         for name, metric in order_names:
             totals[name] += float(np.sum(metric(yb, y_hat)))
-    logs = {name: totals[name] / seen for name in model.metric_names}  # Keras lists metrics first
+        counted += len(xb)
+    logs = {name: totals[name] / counted if counted else float("nan")  # Keras lists metrics first
+            for name in model.metric_names}
     logs["loss"] = totals["loss"] / seen
     return logs, not np.isfinite(logs["loss"])
 
@@ -102,12 +110,23 @@ def _snapshot(model):
             model.optimizer.iterations)
 
 
-def _train_step(model):
-    """One batch: forward, loss, backward, update. A step that would make any weight or optimizer state NaN or
-    inf is undone."""
-    def step(xb, yb):
+class _TrainStep:
+    """One batch of fit: forward, loss, backward, update. A step that would make any weight or optimizer state
+    NaN or inf is undone.
+
+    On failure, `blame` says where to look: "data" when the loss or gradients are non-finite before this fit
+    made any update (the inputs or the initial weights), "learning_rate" when they fail after some updates,
+    or when the update itself overflows.
+    """
+
+    def __init__(self, model):
+        self.model, self.updates, self.blame = model, 0, None
+
+    def __call__(self, xb, yb):
+        model = self.model
         loss, y_hat, grads = model._loss_and_gradients(xb, yb)
         if not (np.isfinite(loss) and _finite(grads)):
+            self.blame = "data" if self.updates == 0 else "learning_rate"
             return (loss if not np.isfinite(loss) else float("nan")), y_hat
         saved = _snapshot(model)
         model.optimizer.apply(model.weights, grads)
@@ -115,9 +134,10 @@ def _train_step(model):
             for w, old in zip(model.weights, saved[0]):
                 w[...] = old
             model.optimizer.slots, model.optimizer.iterations = saved[1:]
+            self.blame = "learning_rate"
             return float("inf"), y_hat
+        self.updates += 1
         return loss, y_hat
-    return step
 
 
 def _check_callbacks(callbacks, logged):
@@ -143,9 +163,10 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     x, y, x_val, y_val = _validation_arrays(model, x, y, validation_split, validation_data)
     logged = [*model.metric_names, "loss"]
     history, callbacks = History(), _check_callbacks(callbacks, logged + ([f"val_{k}" for k in logged] if x_val is not None else []))
+    model.optimizer.check_weights(model.weights)  # an optimizer of another model (an unbuilt one has no weights yet)
     model._built_for(x)
     history.params = {"epochs": epochs, "steps": -(-len(x) // batch_size), "verbose": verbose}
-    model.stop_training, step = False, _train_step(model)
+    model.stop_training, step = False, _TrainStep(model)
     for callback in callbacks:
         callback.set_model(model)
     for epoch in range(epochs):
@@ -158,7 +179,7 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
         if verbose:
             print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         if diverged:
-            _warn_diverged(model, epoch, logs["loss"])
+            _warn_diverged(model, epoch, logs["loss"], step.blame, x)
             break
         for callback in callbacks:
             callback.on_epoch_end(epoch, logs)
@@ -169,9 +190,17 @@ def fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_split, v
     return history
 
 
-def _warn_diverged(model, epoch, loss):
-    rate = model.optimizer.learning_rate
-    warnings.warn(f"Training diverged in epoch {epoch + 1}: the loss became {loss}, so fit stopped there "
-                  f"(History keeps epochs 1-{epoch + 1}; the weights are those before the failed step). "
-                  f"The learning rate {rate:g} is probably too large: try a smaller one, such as {rate / 10:g}.",
-                  DivergenceWarning, stacklevel=3)
+def _warn_diverged(model, epoch, loss, blame, x):
+    """One DivergenceWarning that names the likely cause: the data (before any update) or the learning rate."""
+    if blame == "data":
+        cause = (f"the loss was already {loss} on the first batch, before any update, so fit stopped there (History "
+                 f"keeps epoch 1; the weights are unchanged). The learning rate is not the cause: check the inputs "
+                 f"for huge values or NaN (the largest |x| is {float(np.max(np.abs(x))):.1e}) and standardise them, "
+                 "e.g. x = (x - x.mean(axis=0)) / x.std(axis=0); if x looks fine, check the initial weights.")
+    else:
+        rate = model.optimizer.learning_rate
+        cause = (f"the loss became {loss}, so fit stopped there (History keeps epochs 1-{epoch + 1}; the weights are "
+                 f"those before the failed step). The learning rate {rate:g} is probably too large: try a smaller "
+                 f"one, such as {rate / 10:g}.")
+    # stacklevel 4: the warning points at the learner's model.fit(...) line
+    warnings.warn(f"Training diverged in epoch {epoch + 1}: {cause}", DivergenceWarning, stacklevel=4)

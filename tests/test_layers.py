@@ -1,5 +1,7 @@
 """nnlab.layers against keras.layers: Dense forward and backward with identical weights, Flatten, Input."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -84,3 +86,23 @@ def test_layer_weights_are_float64_on_request():
     assert layer.kernel.dtype == layer.bias.dtype == np.float64
     model = nnlab.Sequential([Input((3,)), Dense(2, dtype="float64")])
     assert model.predict(np.ones((1, 3))).dtype == np.float64
+
+
+def test_float64_input_before_float32_layers_computes_in_float32_like_keras_and_says_so(keras):
+    """Keras 3: a float64 Input does not change the layers' dtype policy (float32): x is cast, outputs are float32."""
+    theirs = keras.Sequential([keras.Input((2,), dtype="float64"), keras.layers.Dense(3)])
+    with pytest.warns(UserWarning, match=r"Input\(dtype='float64'\).*float32.*dtype='float64'"):
+        ours = nnlab.Sequential([Input((2,), dtype="float64"), Dense(3)])
+    x = np.ones((1, 2), np.float64)
+    assert ours.layers[0].dtype == theirs.layers[0].dtype_policy.compute_dtype == "float32"
+    assert [w.dtype for w in ours.get_weights()] == [np.dtype(w.dtype) for w in theirs.weights]
+    assert ours.predict(x).dtype == theirs.predict(x, verbose=0).dtype == np.float32
+
+
+def test_float64_input_before_float64_layers_is_float64_like_keras(keras):
+    theirs = keras.Sequential([keras.Input((2,), dtype="float64"), keras.layers.Dense(3, dtype="float64")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = nnlab.Sequential([Input((2,), dtype="float64"), Dense(3, dtype="float64")])
+    x = np.ones((1, 2), np.float64)
+    assert ours.predict(x).dtype == theirs.predict(x, verbose=0).dtype == np.float64

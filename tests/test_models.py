@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import nnlab
 from nnlab.callbacks import EarlyStopping
-from parity import HIDDEN, LOSSES, OPTIMIZERS, covering_design, make_case
+from parity import HIDDEN, HISTORY_TOLERANCE, LOSSES, OPTIMIZERS, WEIGHTS_TOLERANCE, covering_design, make_case
 
 N_CASES = 32  # covers every optimizer, loss, hidden activation, initializer and batch size at least twice
 
@@ -22,7 +22,7 @@ def _cases(seed):
 
 @pytest.mark.parametrize("case", _cases(20261121), ids=lambda c: f"case{c[0]}")
 def test_fit_trajectory_matches_keras(case, keras):
-    """Same initial weights, shuffle=False: loss history, metrics and final weights agree within 1e-3."""
+    """Same initial weights, shuffle=False: histories agree within 2e-5 and final weights within 1e-4 (parity.py)."""
     i, optimizer, loss, hidden, initializer, batch_size = case
     rng = np.random.default_rng(i)
     model, keras_model, x, y = make_case(rng, optimizer, loss, hidden, initializer)
@@ -34,9 +34,9 @@ def test_fit_trajectory_matches_keras(case, keras):
         theirs = keras_model.fit(x[:-8], y[:-8], **kwargs).history
     assert list(ours) == list(theirs)
     for key in ours:
-        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-3, atol=1e-3, err_msg=f"{key} in {case}")
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=0, atol=HISTORY_TOLERANCE, err_msg=f"{key} in {case}")
     for got, want in zip(model.get_weights(), keras_model.get_weights()):
-        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3, err_msg=str(case))
+        np.testing.assert_allclose(got, want, rtol=0, atol=WEIGHTS_TOLERANCE, err_msg=str(case))
 
 
 @pytest.mark.parametrize("case", _cases(7)[:16], ids=lambda c: f"case{c[0]}")
@@ -71,24 +71,38 @@ def _largest_gap(arrays_a, arrays_b):
 @settings(max_examples=4, deadline=None, database=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_fit_trajectory_matches_on_unseen_random_cases(seed, keras):
-    """Within 1e-3, or within 10x float32's own noise floor where training is chaotic.
+    """Within a fixed 2e-5 on cases drawn away from chaos: batches of 5 or more samples, 4 epochs.
 
-    Some random settings (batch size 1, momentum 0.9) are chaotic: a 1e-7 rounding difference grows
-    exponentially. The noise floor is measured, not assumed: nnlab trained again from weights nudged by one
-    part in 10^6 shows how far float32 rounding alone moves this trajectory.
+    Batch size 1 with momentum can be chaotic (the next test): there a 1e-7 rounding difference grows until the
+    twins part, so it is tested apart. Outside batch size 1 the seeded cases drift by at most 2.5e-7.
     """
     rng = np.random.default_rng(seed)
-    optimizer, loss, hidden, initializer, batch_size = covering_design(rng, 1)[0]
+    optimizer, loss, hidden, initializer, _ = covering_design(rng, 1)[0]
+    batch_size = [5, 16, None][int(rng.integers(3))]
     model, keras_model, x, y = make_case(rng, optimizer, loss, hidden, initializer, min_width=2)
-    nudged = copy.deepcopy(model)
-    nudged.set_weights([w * (1 + 1e-6 * rng.choice([-1, 1], w.shape)) for w in model.get_weights()])
-    kwargs = dict(epochs=6, batch_size=batch_size, shuffle=False, verbose=0)
+    kwargs = dict(epochs=4, batch_size=batch_size, shuffle=False, verbose=0)
     ours, theirs = model.fit(x, y, **kwargs).history, keras_model.fit(x, y, **kwargs).history
-    noise = _largest_gap(nudged.fit(x, y, **kwargs).history["loss"] + nudged.get_weights(),
-                         ours["loss"] + model.get_weights())
-    tolerance = max(1e-3, 10 * noise)
-    assert _largest_gap([ours[k] for k in theirs], [theirs[k] for k in theirs]) <= tolerance, (optimizer, loss)
-    assert _largest_gap(model.get_weights(), keras_model.get_weights()) <= tolerance, (optimizer, loss)
+    assert _largest_gap([ours[k] for k in theirs], [theirs[k] for k in theirs]) <= HISTORY_TOLERANCE, (optimizer, loss)
+    assert _largest_gap(model.get_weights(), keras_model.get_weights()) <= HISTORY_TOLERANCE, (optimizer, loss)
+
+
+def test_chaotic_training_agrees_at_first_then_parts_as_rounding_grows(keras):
+    """SGD(0.2, momentum 0.9) with batch size 1 is chaotic: small differences grow ~10x per epoch.
+
+    Measured loss gaps per epoch, nnlab vs Keras: 4e-7, 3e-6, 3e-4, 1e-3, 0.2, 2, 3, 0.6. So the first epoch agrees
+    within the fixed tolerance, later ones cannot; and Keras against itself, from weights nudged at random by one
+    part in 10^6, parts as much (1e-6, 6e-5, 2e-3, 3e-3, 0.5, ...): the chaos is in the dynamics, not in nnlab.
+    """
+    model, keras_model, x, y = make_case(np.random.default_rng(10), ("SGD", {"learning_rate": 0.2, "momentum": 0.9}),
+                                         LOSSES[2], "tanh", "glorot_normal", min_width=2)
+    signs, nudged = np.random.default_rng(0), nnlab.to_keras(model)
+    nudged.set_weights([w * (1 + 1e-6 * signs.choice([-1, 1], w.shape)) for w in model.get_weights()])
+    kwargs = dict(epochs=8, batch_size=1, shuffle=False, verbose=0)
+    ours, theirs = model.fit(x, y, **kwargs).history["loss"], keras_model.fit(x, y, **kwargs).history["loss"]
+    keras_vs_keras = np.abs(np.subtract(nudged.fit(x, y, **kwargs).history["loss"], theirs))
+    gaps = np.abs(np.subtract(ours, theirs))
+    assert gaps[0] <= HISTORY_TOLERANCE
+    assert gaps[4:].max() > 1e-2 and keras_vs_keras[4:].max() > 1e-2
 
 
 def test_flattened_digits_train_alike(keras):
@@ -101,8 +115,8 @@ def test_flattened_digits_train_alike(keras):
     ours = model.fit(images[:300], labels[:300], **kwargs).history
     theirs = keras_model.fit(images[:300], labels[:300], **kwargs).history
     assert ours["accuracy"][-1] > 0.5  # it does learn
-    for key in theirs:
-        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-3, atol=1e-3)
+    for key in theirs:  # measured gaps: at most 1.3e-7
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=0, atol=HISTORY_TOLERANCE)
 
 
 @pytest.mark.parametrize("case", _cases(11)[:8], ids=lambda c: f"case{c[0]}")
@@ -133,8 +147,8 @@ def test_early_stopping_stops_and_restores_like_keras(keras):
     theirs = keras_model.fit(x[10:], y[10:], **kwargs, callbacks=[
         keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)])
     assert 3 <= len(ours.epoch) < 60 and len(ours.epoch) == len(theirs.epoch)
-    for got, want in zip(model.get_weights(), keras_model.get_weights()):
-        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
+    for got, want in zip(model.get_weights(), keras_model.get_weights()):  # measured gap: 0 (bit for bit)
+        np.testing.assert_allclose(got, want, rtol=0, atol=HISTORY_TOLERANCE)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -195,3 +209,112 @@ def test_summary_lists_layers_and_counts(capsys):
     out = capsys.readouterr().out
     assert "dense (Dense)" in out and "(None, 25)" in out and "1625" in out and "dense_2 (Dense)" in out
     assert "Total params: 2031" in out  # 64*25+25 + 25*15+15 + 15+1
+
+
+# ---------------------------------------------------------------- one optimizer, one model (as in Keras)
+
+
+def _small_model(units=1):
+    return nnlab.Sequential([nnlab.Input((2,)), nnlab.Dense(units, kernel_initializer="ones")])
+
+
+def _state(model):
+    optimizer = model.optimizer
+    return (model.get_weights(), optimizer.iterations,
+            copy.deepcopy(optimizer.slots) if optimizer.slots is not None else None)
+
+
+@pytest.mark.parametrize("second_units", [1, 3], ids=["same-shapes", "other-shapes"])
+def test_one_optimizer_shared_by_two_models_is_refused_and_changes_nothing(second_units):
+    """Keras raises "Unknown variable" when an optimizer built for one model meets another's variables."""
+    x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    shared = nnlab.optimizers.Adam(0.1)
+    first, second = _small_model(), _small_model(second_units)
+    first.compile(shared, "mse")
+    second.compile(shared, "mse")
+    first.fit(x, y, epochs=2, batch_size=2, verbose=0)
+    weights, iterations, slots = _state(first)
+    second_weights = second.get_weights()
+    with pytest.raises(ValueError, match=r"`optimizer` must be .*one model.*Adam.*own optimizer"):
+        second.fit(x, np.ones((4, second_units), np.float32), epochs=1, verbose=0)
+    for got, want in zip(second.get_weights(), second_weights):
+        np.testing.assert_array_equal(got, want)
+    assert shared.iterations == iterations == 4
+    for now, before in zip(shared.slots, slots):
+        for key in now:
+            np.testing.assert_array_equal(now[key], before[key])
+    first.fit(x, y, epochs=1, batch_size=2, verbose=0)  # the first model still trains with it
+    assert shared.iterations == 6
+
+
+def test_keras_also_refuses_an_optimizer_shared_by_two_models(keras):
+    x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    shared = keras.optimizers.Adam(0.1)
+    first, second = (keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]) for _ in range(2))
+    first.compile(shared, "mse")
+    second.compile(shared, "mse")
+    first.fit(x, y, verbose=0)
+    with pytest.raises(ValueError, match="Unknown variable"):
+        second.fit(x, y, verbose=0)
+
+
+def test_an_optimizer_that_was_reset_may_serve_a_new_model():
+    x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    optimizer = nnlab.optimizers.SGD(0.1)
+    first, second = _small_model(), _small_model()
+    first.compile(optimizer, "mse")
+    first.fit(x, y, verbose=0)
+    optimizer.reset()
+    second.compile(optimizer, "mse")
+    second.fit(x, y, verbose=0)
+    assert optimizer.iterations == 1
+
+
+# ---------------------------------------------------------------- divergence: which cause, which metrics
+
+
+def _diverging_message(model, x, y, **kwargs):
+    with pytest.warns(nnlab.DivergenceWarning) as caught:
+        history = model.fit(x, y, verbose=0, **kwargs)
+    assert [w.category for w in caught] == [nnlab.DivergenceWarning]
+    return str(caught[0].message), history.history
+
+
+def test_loss_already_infinite_before_any_update_blames_the_data_not_the_learning_rate():
+    x = np.ones((8, 2), np.float32) * 1e19  # z = 2e19, z^2 = 4e38 overflows float32 on the first batch
+    model = _small_model()
+    model.compile(nnlab.optimizers.SGD(learning_rate=1e-6), "mse")
+    message, history = _diverging_message(model, x, np.ones((8, 1), np.float32), batch_size=4, epochs=3)
+    assert history["loss"] == [np.inf]
+    assert "before any update" in message and "learning rate is not the cause" in message
+    assert "huge values or NaN" in message and "1.0e+19" in message and "standardi" in message
+    assert "probably too large" not in message
+
+
+def test_loss_infinite_after_some_updates_blames_the_learning_rate():
+    x, y = np.ones((8, 2), np.float32), np.ones((8, 1), np.float32)
+    model = nnlab.Sequential([nnlab.Input((2,)), nnlab.Dense(1, kernel_initializer="zeros")])
+    model.compile(nnlab.optimizers.SGD(learning_rate=1e6), "mse")  # finite for 3 epochs, then inf
+    message, history = _diverging_message(model, x, y, batch_size=8, epochs=20)
+    assert len(history["loss"]) == 4
+    assert "The learning rate 1e+06 is probably too large: try a smaller one, such as 100000." in message
+    assert "before any update" not in message and "huge values" not in message
+
+
+def test_diverging_epoch_reports_metrics_of_the_batches_before_the_failed_one():
+    """Batches of 2: batches 1-2 (x = 0, y = 0) predict 0, all right; batch 3's z = 6e38 overflows to inf."""
+    x = np.array([[0, 0], [0, 0], [0, 0], [0, 0], [3e38, 3e38], [0, 0]], np.float32)
+    y = np.array([[0], [0], [0], [0], [1], [0]], np.float32)
+    model = _small_model()
+    model.compile(nnlab.optimizers.SGD(learning_rate=0.1), "mse", metrics=["binary_accuracy"])
+    _, history = _diverging_message(model, x, y, batch_size=2, epochs=1, shuffle=False)
+    assert history["loss"] == [np.inf]
+    assert history["binary_accuracy"] == [1.0]  # 4 right of the 4 counted samples, not 4 of 6
+
+
+def test_diverging_on_the_very_first_batch_reports_nan_metrics():
+    x, y = np.full((4, 2), 3e38, np.float32), np.ones((4, 1), np.float32)
+    model = _small_model()
+    model.compile(nnlab.optimizers.SGD(learning_rate=0.1), "mse", metrics=["binary_accuracy"])
+    _, history = _diverging_message(model, x, y, batch_size=2, epochs=1, shuffle=False)
+    assert history["loss"] == [np.inf] and np.isnan(history["binary_accuracy"][0])

@@ -72,3 +72,21 @@ def test_get_accepts_names_classes_and_instances():
     with pytest.raises(ValueError, match=r"`optimizer` must be one of \['adam', 'rmsprop', 'sgd'\], but got 'adma'\. "
                                          r"Did you mean 'adam'\?"):
         optimizers.get("adma")
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_an_optimizer_serves_the_weights_it_first_updated_only(name):
+    """As Keras: state (moments, step count) belongs to one set of weights; other arrays are refused."""
+    opt = getattr(optimizers, name)(momentum=0.5) if name == "SGD" else getattr(optimizers, name)()
+    mine, other = [np.ones(3, np.float32)], [np.ones(3, np.float32)]
+    opt.apply(mine, [np.ones(3, np.float32)])
+    before = (mine[0].copy(), other[0].copy(), opt.iterations, {k: v.copy() for k, v in opt.slots[0].items()})
+    with pytest.raises(ValueError, match=r"`optimizer` must be .*one model.*own optimizer"):
+        opt.apply(other, [np.ones(3, np.float32)])
+    np.testing.assert_array_equal(mine[0], before[0])
+    np.testing.assert_array_equal(other[0], before[1])
+    assert opt.iterations == before[2]
+    for key, value in opt.slots[0].items():
+        np.testing.assert_array_equal(value, before[3][key])
+    opt.apply(mine, [np.ones(3, np.float32)])  # its own weights still work
+    assert opt.iterations == 2
