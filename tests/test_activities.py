@@ -29,6 +29,8 @@ def test_check_order_explains_why_and_refuses_a_wrong_set():
 def test_reorder_widget_checks_what_its_dropdowns_show():
     exercise = Reorder("Order the training step.", STEPS, start=STEPS[::-1])
     assert [slot.value for slot in exercise.slots] == STEPS[::-1]
+    assert repr(exercise) == "Reorder(5 steps): Order the training step." + "".join(
+        f"\n  {i}. {step}" for i, step in enumerate(STEPS[::-1], start=1))
     right, _ = exercise.check()
     assert not right and "Not yet." in exercise.feedback.value and "belongs at position 1" in exercise.feedback.value
     right, lines = exercise.check(STEPS)

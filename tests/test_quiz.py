@@ -50,10 +50,12 @@ def test_question_repr_lists_the_options():
 # ---------------------------------------------------------------- Quiz widget
 
 
-def test_quiz_repr_lists_the_prompts():
+def test_quiz_repr_lists_the_prompts_and_options_but_not_the_answers():
     quiz = Quiz([sigmoid_question(), Question("Which is Keras's default initializer?", ["glorot_uniform", "zeros"],
                                               "glorot_uniform", {"glorot_uniform": "Yes.", "zeros": "No: symmetry."})])
-    assert repr(quiz) == "Quiz(2 questions)\n1. What is sigmoid(0)?\n2. Which is Keras's default initializer?"
+    assert repr(quiz) == ("Quiz(2 questions)\n1. What is sigmoid(0)?\n  A. 0\n  B. 0.5\n  C. 1\n"
+                          "2. Which is Keras's default initializer?\n  A. glorot_uniform\n  B. zeros")
+    assert "Yes." not in repr(quiz) and "symmetry" not in repr(quiz)
     bundle = quiz._repr_mimebundle_()
     assert bundle["text/plain"] == repr(quiz) and "application/vnd.jupyter.widget-view+json" in bundle
 

@@ -57,7 +57,9 @@ class Reorder(_Shown):
         return right, lines
 
     def __repr__(self):
-        return f"Reorder({len(self.correct)} steps): {self.prompt}"
+        """The prompt and the steps in the order the dropdowns show them: what a reader without widgets sees."""
+        steps = "".join(f"\n  {i}. {slot.value}" for i, slot in enumerate(self.slots, start=1))
+        return f"Reorder({len(self.correct)} steps): {self.prompt}{steps}"
 
 
 class FlashCards(_Shown):

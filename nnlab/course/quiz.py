@@ -94,8 +94,9 @@ class Quiz(_Shown):
         return self.questions[number - 1].check(choice)
 
     def __repr__(self):
-        prompts = "".join(f"\n{i}. {q.prompt}" for i, q in enumerate(self.questions, start=1))
-        return f"Quiz({len(self.questions)} questions){prompts}"
+        """The questions and their options (never the answers): what a reader without widgets sees."""
+        questions = "".join(f"\n{i}. {repr(q).removeprefix('Question: ')}" for i, q in enumerate(self.questions, 1))
+        return f"Quiz({len(self.questions)} questions){questions}"
 
 
 def _same(a, b):
