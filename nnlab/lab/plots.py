@@ -5,19 +5,35 @@ the same functions on their own Axes. Colours are Okabe-Ito (nnlab.lab.render.CO
 """
 
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.colors import LinearSegmentedColormap, to_rgb
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FormatStrFormatter
 
 from nnlab.lab.render import COLORS, figure
 
-CLASS_MAP = LinearSegmentedColormap.from_list("classes", [COLORS["class0"], "#FFFFFF", COLORS["class1"]])
+
+def _pale(color, amount=0.55):
+    """`color` mixed with white: the background shading, light enough for points of any class to show on it."""
+    return tuple(amount + (1 - amount) * np.asarray(to_rgb(color)))
 
 
-def curves(ax, title, ylabel):
-    """Two empty lines, NumPy (solid) and Keras (dashed, on top), with title, labels and legend."""
+CLASS_MAP = LinearSegmentedColormap.from_list(  # grey where a diverged network predicts NaN (white reads "unsure")
+    "classes", [_pale(COLORS["class0"]), "#FFFFFF", _pale(COLORS["class1"])]).with_extremes(bad="#CCCCCC")
+MARKERS = {0: "o", 1: "^"}  # class 0 circles, class 1 triangles: told apart by shape as well as colour
+NUMBERS = "%.3g"  # tick labels such as 2e+16: no separate "1e16" offset text colliding with the title
+OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0.0}  # a legend right of the Axes
+
+
+def curves(ax, title, ylabel, legend=True):
+    """Two empty lines, NumPy (solid) and Keras (dashed, on top), with title and labels; the legend (if asked)
+    goes outside the Axes, right of it, so it never covers a curve."""
     numpy_line, = ax.plot([], [], color=COLORS["numpy"], lw=2.5, label="NumPy (nnlab)")
     keras_line, = ax.plot([], [], color=COLORS["keras"], lw=1.5, ls="--", label="Keras twin")
     ax.set(title=title, xlabel="epoch", ylabel=ylabel)
-    ax.legend(loc="best", fontsize=9)
+    ax.yaxis.set_major_formatter(FormatStrFormatter(NUMBERS))
+    if legend:
+        ax.legend(fontsize=9, **OUTSIDE)
     return numpy_line, keras_line
 
 
@@ -32,12 +48,27 @@ def set_curves(lines, numpy_values, keras_values):
     return lines
 
 
+def _points(ax, label):
+    """An empty scatter of class `label`'s points: its own marker, filled with its colour, edged in black."""
+    return ax.scatter(np.empty(0), np.empty(0), marker=MARKERS[label], color=COLORS[f"class{label}"],
+                      edgecolors="black", linewidths=0.7, s=24, label=f"class {label}")
+
+
 def boundary(ax, title):
     """An empty probability map with the data points over it; returns the artists to update."""
     image = ax.imshow(np.zeros((2, 2)), origin="lower", cmap=CLASS_MAP, vmin=0, vmax=1, aspect="auto")
-    points = ax.scatter([], [], c=[], cmap=CLASS_MAP, vmin=0, vmax=1, edgecolors="black", linewidths=0.5, s=14)
     ax.set(title=title, xlabel="x1", ylabel="x2")
-    return {"image": image, "points": points, "contour": None}
+    return {"image": image, "points": (_points(ax, 0), _points(ax, 1)), "contour": None}
+
+
+def class_key():
+    """Legend handles saying what the boundary plots show: the two classes' markers, the shading, the 0.5 line."""
+    dots = [Line2D([], [], ls="", marker=MARKERS[k], markersize=7, markerfacecolor=COLORS[f"class{k}"],
+                   markeredgecolor="black", label=f"class {k}") for k in (0, 1)]
+    shading = [Patch(facecolor=CLASS_MAP(0.0), edgecolor="grey", label="shaded: predicts 0"),
+               Patch(facecolor=CLASS_MAP(1.0), edgecolor="grey", label="predicts 1 (whiter: less sure)"),
+               Patch(facecolor=CLASS_MAP.get_bad(), edgecolor="grey", label="NaN (diverged)")]
+    return [*dots, *shading, Line2D([], [], color="black", lw=1.5, label="P(class 1) = 0.5")]
 
 
 def grid(x, resolution=60):
@@ -58,8 +89,9 @@ def set_boundary(artists, probabilities, extent, x, y):
     g1, g2 = np.linspace(*extent[:2], finite.shape[1]), np.linspace(*extent[2:], finite.shape[0])
     has_line = finite.min() < 0.5 < finite.max()
     artists["contour"] = ax.contour(g1, g2, finite, levels=[0.5], colors="black", linewidths=1.5) if has_line else None
-    artists["points"].set_offsets(x)
-    artists["points"].set_array(np.asarray(y, dtype=float))
+    y = np.asarray(y).reshape(-1)
+    for label, points in enumerate(artists["points"]):
+        points.set_offsets(np.asarray(x)[y == label])
     ax.set_xlim(extent[:2])
     ax.set_ylim(extent[2:])
     return artists
@@ -76,21 +108,29 @@ def histograms(ax, arrays, labels, title, xlabel, bins=30):
         counts, _ = np.histogram(array, bins=edges)
         ax.stairs(counts, edges, color=color, lw=1.8, label=label)
     ax.set(title=title, xlabel=xlabel, ylabel="count")
+    ax.xaxis.set_major_formatter(FormatStrFormatter(NUMBERS))
     if arrays:
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(fontsize=8, **OUTSIDE)
     return ax
 
 
-def lab_figure(width=12.0, height=6.6, dpi=80):
-    """The Playground's figure: curves on top, decision boundaries and histograms below; returns (fig, artists)."""
+def lab_figure(width=12.0, height=7.0, dpi=80):
+    """The Playground's figure: curves on top, decision boundaries and histograms below; returns (fig, artists).
+
+    The legends sit outside the Axes (the twins' key above the curves, the classes' key below the boundaries,
+    the layers' keys right of the histograms), so no curve or point is ever hidden behind one.
+    """
     fig = figure(width, height, dpi, layout=None)
     axes = fig.subplots(2, 3)
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.08, top=0.95, wspace=0.25, hspace=0.38)
-    artists = {"loss": curves(axes[0, 0], "Loss (binary cross-entropy)", "loss"),
-               "accuracy": curves(axes[0, 1], "Accuracy", "fraction correct"),
+    fig.subplots_adjust(left=0.085, right=0.915, bottom=0.13, top=0.9, wspace=0.3, hspace=0.42)
+    artists = {"loss": curves(axes[0, 0], "Loss (binary cross-entropy)", "loss", legend=False),
+               "accuracy": curves(axes[0, 1], "Accuracy", "fraction correct", legend=False),
                "numpy_boundary": boundary(axes[1, 0], "NumPy network: P(class 1)"),
                "keras_boundary": boundary(axes[1, 1], "Keras twin: P(class 1)"),
                "weights_ax": axes[0, 2], "activations_ax": axes[1, 2]}
+    middle = (axes[0, 0].get_position().x0 + axes[0, 1].get_position().x1) / 2
+    fig.legend(handles=artists["loss"], loc="upper center", bbox_to_anchor=(middle, 0.995), ncol=2, fontsize=10)
+    fig.legend(handles=class_key(), loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=6, fontsize=9)
     return fig, artists
 
 

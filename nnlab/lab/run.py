@@ -6,7 +6,7 @@ directly. Lesson 02 introduces the Playground; Lessons 05 and 06 use its failure
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 
 import numpy as np
 
@@ -15,13 +15,17 @@ from nnlab.lab.settings import Settings, build_model, make_data
 from nnlab.models import Sequential
 from nnlab.training import DivergenceWarning
 from nnlab.twin import fastfit
+from nnlab.twin.compare import BOUND, agreement
 
 STATES = ("ok", "diverged", "stuck", "vanishing", "saturated", "dead", "slow")
 
 
-@dataclass
+DRIFT = 1e-3  # a loss difference above this is no rounding: chaotic training has pulled the twins apart
+
+
+@dataclass(frozen=True, eq=False)
 class Result:
-    """One run of both twins: History-like dicts, timings, the trained models and a diagnosis in words."""
+    """One run of both twins, as a value (later runs never change it): histories, timings, models, a diagnosis."""
 
     settings: Settings
     x: np.ndarray
@@ -31,27 +35,40 @@ class Result:
     numpy_seconds: float
     keras_seconds: float
     model: Sequential
-    keras_model: object
+    keras_weights: list  # the Keras twin's weights after this run (copies)
     state: str  # one of STATES
     message: str
     parity: float  # largest |loss difference| between the twins over the epochs both trained finitely
-    figure: object = None
+    twin: InitVar[object] = None  # the Lab's compiled Keras twin: reused by later runs, so not part of the value
+
+    def __post_init__(self, twin):
+        object.__setattr__(self, "_twin", twin)
+
+    @property
+    def keras_model(self):
+        """The Keras twin holding this run's trained weights (the Lab reuses one compiled twin per architecture,
+        so each access loads this run's weights into it)."""
+        self._twin.set_weights(self.keras_weights)
+        return self._twin
 
     @property
     def diverged(self):
         return self.state == "diverged"
 
     def parity_text(self):
-        """The twins' agreement in plain words, for the panel."""
+        """The twins' agreement in words (nnlab.twin.compare.agreement), and where chaotic training split them."""
         a, b = (np.asarray(h["loss"]) for h in (self.numpy_history, self.keras_history))
         epochs = min(len(a), len(b))
         timing = f"(NumPy {self.numpy_seconds:.2f} s, Keras {self.keras_seconds:.2f} s)"
-        if self.parity <= 1e-3:
-            return f"NumPy and Keras agree: largest loss difference {self.parity:.0e} over {epochs} epochs {timing}."
-        apart = int(np.argmax(~(np.abs(a[:epochs] - b[:epochs]) <= 1e-3)))
-        return (f"The twins agree for {apart} epochs, then drift apart (largest loss difference {self.parity:.2g}): "
-                "training is chaotic here, so tiny rounding differences between NumPy and TensorFlow grow "
-                f"from step to step {timing}.")
+        words = agreement({"loss per epoch": self.parity})
+        if not self.parity > DRIFT:
+            return f"{words} Compared over {epochs} epochs {timing}."
+        apart = int(np.argmax(~(np.abs(a[:epochs] - b[:epochs]) <= BOUND)))  # epochs within the bound, from the start
+        split = f"They agree for {apart} epochs, then drift apart" if apart else "They drift apart in the first epoch"
+        why = ("the loss blows up on both sides, and rounding differences blow up with it" if self.diverged else
+               "training is chaotic here, so tiny rounding differences between NumPy and TensorFlow grow from step "
+               "to step")
+        return f"{words} {split}: {why} {timing}."
 
 
 def _first_bad_epoch(history):
@@ -149,4 +166,5 @@ class Lab:
         end = time.perf_counter()
         state, message = diagnose(settings, model, x, y, numpy_history, keras_history)
         return Result(settings, x, y, numpy_history, keras_history, middle - begin, end - middle, model,
-                      keras_model, state, message, _parity(numpy_history, keras_history))
+                      [w.copy() for w in keras_model.get_weights()], state, message,
+                      _parity(numpy_history, keras_history), twin=keras_model)
