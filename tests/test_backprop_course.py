@@ -1,11 +1,15 @@
-"""nnlab.course.backprop (Lesson 04): the tiny graph's gradients, its steps, the gradient report and its feedback."""
+"""nnlab.course.backprop and backprop_widgets (Lesson 04): the tiny graph's gradients, its steps, the gradient
+report and its feedback, the exercise checks, and the thin widgets over them."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from nnlab.course import backprop as bp
+from nnlab.course import backprop_widgets as bw
 
 
 def numerical(g, leaf, h=1e-6):
@@ -112,6 +116,8 @@ def test_check_backward_feedback(capsys):
     assert "layer 1's gradients still disagree" in capsys.readouterr().out
     assert not bp.check_backward(lambda x, y, **p: reference_backward(x, y, **p, scale=8.0))  # forgot the 1/m
     assert "layer-2 gradient" in capsys.readouterr().out
+    assert not bp.check_backward(lambda x, y, **p: ...)  # the learner's placeholder `return ...`
+    assert capsys.readouterr().out.startswith("Not attempted yet")
 
 
 def test_finite_differences_restore_the_weights():
@@ -143,11 +149,65 @@ def test_training_steps_are_ordered_with_a_reason_each():
     assert not right and "belongs at position 5" in lines[0]
 
 
+def test_check_training_order_feedback(capsys):
+    assert not bp.check_training_order(...)
+    assert capsys.readouterr().out.startswith("Not attempted yet")
+    assert not bp.check_training_order(bp.TRAINING_STEPS[:4])
+    assert "each of the five strings" in capsys.readouterr().out
+    swapped = [bp.TRAINING_STEPS[i] for i in (0, 1, 3, 2, 4)]  # loss and backward pass swapped
+    assert not bp.check_training_order(swapped)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Not yet:" and out[1].endswith("right place.")
+    assert "belongs at position 4" in out[3] and "starts at the loss" in out[3]
+    assert bp.check_training_order(list(bp.TRAINING_STEPS))
+    assert capsys.readouterr().out.startswith("Correct!")
+
+
+def test_the_plain_module_needs_no_widgets_or_plots():
+    import ast
+
+    tree = ast.parse(open(bp.__file__, encoding="utf-8").read())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"matplotlib", "ipywidgets", "IPython"}, imported
+    code = "import sys, nnlab.course.backprop; print('ipywidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_layout_puts_each_node_right_of_its_inputs_and_leaves_beside_their_user():
+    g = bp.neuron_graph()
+    places = bw.layout(g)
+    for node in g.nodes:
+        for name in node.inputs:
+            assert places[name][0] < places[node.name][0], (name, node.name)
+    assert places["x1"][0] == places["x1·w1"][0] - 1 and places["y"][0] == places["L"][0] - 1
+
+
+def test_draw_graph_shows_value_and_grad_or_a_question_mark():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    g = bp.neuron_graph()
+    fig, ax = plt.subplots()
+    bw.draw_graph(ax, g, bp.forward(g), {}, current="L", title="t")
+    texts = {t.get_text() for t in ax.texts}
+    assert "w1\nvalue -3\ngrad ?" in texts and "L\nvalue 0.25\ngrad ?" in texts
+    bw.draw_graph(ax, g, bp.forward(g), bp.backward(g))
+    texts = {t.get_text() for t in ax.texts}
+    assert "w1\nvalue -3\ngrad -0.5" in texts and "x1\nvalue 2\ngrad 0.75" in texts
+    assert ax.get_title() == "" and len(ax.get_legend().get_texts()) == 3  # no "this step" without `current`
+    plt.close(fig)
+
+
 def test_walkthrough_widget_steps_and_draws():
     import matplotlib
 
     matplotlib.use("Agg")
-    walk = bp.BackpropWalkthrough()
+    walk = bw.BackpropWalkthrough()
     assert repr(walk) == "BackpropWalkthrough(step=0 of 13)"
     step = walk.show(99)  # clipped to the last step
     assert step.number == 13 and repr(walk) == "BackpropWalkthrough(step=13 of 13)"
@@ -158,7 +218,7 @@ def test_walkthrough_widget_steps_and_draws():
 
 
 def test_quiz_has_feedback_for_every_option_and_the_intended_answers():
-    quiz = bp.quiz()
+    quiz = bw.quiz()
     answers = ["6", "Because b is used by every sample, and gradients add up where a value is used several times",
                "In a line after layer 2's gradients that both of layer 1's gradients use", None, "The first layers"]
     for number, answer in enumerate(answers, start=1):
