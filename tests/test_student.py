@@ -44,6 +44,10 @@ def test_a_solution_block_becomes_a_placeholder_at_its_indentation():
                                                "    return x + 1\n    ### END SOLUTION\n", "outputs": []}
     learner, reference = student.learner_cell(function)
     assert source(learner) == "def f(x):\n    ...  # yours\n    # YOUR CODE HERE\n    return ..."
+    with_locals = {"cell_type": "code", "source": "def g(x):\n    ### BEGIN SOLUTION\n    d = x - 1\n    return d * 2\n"
+                                                  "    ### END SOLUTION\n", "outputs": []}
+    assert source(student.learner_cell(with_locals)[0]) == "def g(x):\n    # YOUR CODE HERE\n    return ..."  # no
+    # unreachable `d = ...` after the return
     already = {"cell_type": "code", "source": "n = ...\n### BEGIN SOLUTION\nn = 3\n### END SOLUTION", "outputs": []}
     assert source(student.learner_cell(already)[0]) == "n = ...\n# YOUR CODE HERE"
 

@@ -87,11 +87,10 @@ def placeholder(lines, begin, end):
     body = "".join(line[len(indent):] if line.startswith(indent) else line for line in lines[begin + 1:end])
     before = "".join(lines[:begin])
     new = [f"{indent}# YOUR CODE HERE\n"]
-    if indent and re.search(r"^return\b", body, re.M):
-        new.append(f"{indent}return ...\n")
-    new += [f"{indent}{name} = ...\n" for name in _assigned_names(body)
-            if not re.search(rf"^\s*{re.escape(name)}\s*=\s*\.\.\.", before, re.M)]
-    return new
+    if indent and re.search(r"^return\b", body, re.M):  # inside a function: its locals don't matter, its result does
+        return [*new, f"{indent}return ...\n"]
+    return new + [f"{indent}{name} = ...\n" for name in _assigned_names(body)
+                  if not re.search(rf"^\s*{re.escape(name)}\s*=\s*\.\.\.", before, re.M)]
 
 
 def _hints(reference):
