@@ -64,10 +64,23 @@ def test_update_ratios_measure_one_sgd_step_per_full_batch_epoch():
     model = deep.mlp([4], "tanh", "glorot_uniform", learning_rate=0.1, seed=0)
     before = [w.copy() for w in model.weights if w.ndim == 2]
     grads = [g for g, w in zip(model.gradients(X, Y), model.weights) if w.ndim == 2]
-    history, ratios = deep.update_ratios(model, X, Y, epochs=2)
-    assert ratios.shape == (2, 2) and len(history["loss"]) == 2
+    losses, ratios = deep.update_ratios(model, X, Y, epochs=2)
+    assert ratios.shape == (2, 2) and losses.shape == (2,)
     expected = [np.linalg.norm(0.1 * g) / np.linalg.norm(w) for g, w in zip(grads, before)]
     np.testing.assert_allclose(ratios[0], expected, rtol=1e-4)
+
+
+def test_update_ratios_with_mini_batches_give_one_row_per_step():
+    model = deep.mlp([3], "relu", "he_normal", learning_rate=0.5, seed=1)
+    before = [w.copy() for w in model.weights if w.ndim == 2]
+    grads = [g for g, w in zip(model.gradients(X[:25], Y[:25]), model.weights) if w.ndim == 2]  # the first batch
+    losses, ratios = deep.update_ratios(model, X, Y, epochs=2, batch_size=25)
+    assert ratios.shape == (2 * 3, 2) and losses.shape == (6,)  # 60 samples: batches of 25, 25, 10
+    np.testing.assert_allclose(ratios[0], [np.linalg.norm(0.5 * g) / np.linalg.norm(w) for g, w in zip(grads, before)],
+                               rtol=1e-4)
+    twin = deep.mlp([3], "relu", "he_normal", learning_rate=0.5, seed=1)
+    deep.train(twin, X, Y, epochs=2, batch_size=25)  # the same steps as one fit
+    np.testing.assert_allclose(twin.layers[0].kernel, model.layers[0].kernel, rtol=1e-5, atol=1e-6)
 
 
 def test_depth_run_he_learns_where_glorot_stalls_under_sgd():
@@ -118,3 +131,29 @@ def test_loss_verdict_names_stalled_slow_and_learning_runs():
     assert deep.loss_verdict([0.693, 0.6931, 0.6925]) == "stalled (never 0.01 below its start)"
     assert deep.loss_verdict([0.70, 0.66, 0.651]) == "slow (down to 0.65)"
     assert deep.loss_verdict([0.70, 0.3, 0.6]) == "learns (below 0.5)"  # a spike at the end does not hide it
+    guess = deep.loss_verdict([0.75, 0.70, 0.6932])  # moved, but only to the loss of answering 0.5 everywhere
+    assert guess.startswith("no better than guessing (down to 0.69") and "ln 2" in guess
+
+
+def test_gradient_size_plot_marks_the_output_layer_on_the_x_axis():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    deep.plot_gradient_sizes(ax, {"a": np.full(31, 1e-3), "b": np.zeros(31)})
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == "1" and labels[-1] == "31\noutput" and "30" not in labels
+    ax.clear()
+    deep.plot_gradient_sizes(ax, {"a": np.full(11, 1e-3)})
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(i) for i in range(1, 11)] + ["11\noutput"]
+    plt.close(fig)
+
+
+def test_ridges_label_their_ticks_without_an_offset_factor():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    deep.plot_ridges(ax, [np.linspace(-5e-5, 5e-5, 50)] * 2, "C0", "tiny", "dL/dz")
+    fig.canvas.draw()
+    assert ax.xaxis.get_offset_text().get_text() == ""
+    assert any("e-05" in t.get_text() for t in ax.get_xticklabels())
+    plt.close(fig)

@@ -104,18 +104,18 @@ def dead_units(model, x):
 
 
 def update_ratios(model, x, y, epochs, batch_size=None):
-    """Train epoch by epoch; after each, |W_after - W_before| / |W_before| per kernel (Frobenius norms).
+    """Train one step at a time (batches in order, as `train`); after each step |W_after - W_before| / |W_before|.
 
-    Returns (history dict, ratios of shape (epochs, layers)): with the whole set as one batch, one epoch is one step.
+    Returns (losses per step before its update, ratios of shape (steps, layers), one column per kernel, Frobenius norms).
     """
-    ratios, history = [], {"loss": [], "accuracy": []}
+    size, losses, ratios = batch_size or len(x), [], []
     for _ in range(check_int("epochs", epochs, minimum=1)):
-        before = [w.copy() for w in model.weights if w.ndim == 2]
-        for key, values in train(model, x, y, 1, batch_size).items():
-            history[key] += values
-        after = [w for w in model.weights if w.ndim == 2]
-        ratios.append([np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30) for a, b in zip(after, before)])
-    return history, np.array(ratios)
+        for start in range(0, len(x), size):
+            before = [w.copy() for w in model.weights if w.ndim == 2]
+            losses += train(model, x[start:start + size], y[start:start + size], 1)["loss"]
+            pairs = zip([w for w in model.weights if w.ndim == 2], before)
+            ratios.append([np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30) for a, b in pairs])
+    return np.array(losses), np.array(ratios)
 
 
 def twin_text(numpy_history, keras_history, bound=1e-4, far=1e-2):
@@ -181,12 +181,14 @@ def depth_run(depth, initializer="he_normal", optimizer="sgd", learning_rate=0.0
 def loss_verdict(losses, stalled=0.01, learned=0.5):
     """A training run's loss in words that do not depend on the last bits of float arithmetic.
 
-    "stalled" (no epoch more than `stalled` below the first), "learns" (some epoch below `learned`), or "slow" with
-    the final loss. Fast runs are often chaotic (their exact final loss differs from CPU to CPU); these words are not.
+    "stalled" (no epoch more than `stalled` below the first), "no better than guessing" (never `stalled` below
+    ln 2, two classes), "learns" (some epoch below `learned`), or "slow" with the final loss. Fast runs are often chaotic (their exact final loss differs from CPU to CPU); these words are not.
     """
     losses = np.asarray(losses, dtype=np.float64)
     if not np.nanmin(losses) < losses[0] - stalled:
         return f"stalled (never {stalled:g} below its start)"
+    if not np.nanmin(losses) < np.log(2) - stalled:
+        return f"no better than guessing (down to {losses[-1]:.2f}; ln 2 = 0.69 is the loss of answering 0.5)"
     if np.nanmin(losses) < learned:
         return f"learns (below {learned:g})"
     return f"slow (down to {losses[-1]:.2f})"
@@ -206,7 +208,10 @@ def plot_ridges(ax, arrays, color, title, xlabel):
     """One histogram per layer (layer 1 on top) with each layer's standard deviation written beside it."""
     from nnlab.course.explore_widgets import plot_ridges as ridges
 
+    from matplotlib.ticker import FuncFormatter
+
     artists = ridges(ax, *explore.histograms(arrays), color, title, xlabel)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.2g}"))  # no "1e-5" offset to miss
     depth = len(arrays)
     for i, a in enumerate(arrays):
         artists.append(ax.text(1.01, (depth - 1 - i + 0.3) / depth, f"std {np.std(a):.1g}", fontsize=8,
@@ -228,6 +233,10 @@ def plot_gradient_sizes(ax, sizes, title="Gradient size per layer at the start",
                         label=f"{label}: layer 1 {first}")
         lines.append(line)
     ax.set_yscale("log")
+    n = max(len(v) for v in sizes.values())
+    step = 1 if n <= 12 else 5
+    ticks = [t for t in sorted({1, *range(step, n, step)}) if n - t >= step / 2]
+    ax.set_xticks(ticks + [n], [str(t) for t in ticks] + [f"{n}\noutput"])  # the last Dense layer is the output
     ax.set(title=title, xlabel="layer (1 = nearest the input)", ylabel="RMS of dL/dW (log scale)")
     ax.legend(fontsize=8, loc="best")
     return lines
