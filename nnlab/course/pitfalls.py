@@ -185,7 +185,8 @@ def check_setup(layers, loss, y):
 # Broken Playground settings (moons, 100 epochs unless changed): (what is wrong, the change, why it fails).
 GALLERY = (
     ("a learning rate far too large", {"activation": "leaky_relu", "learning_rate": 10.0},
-     "each step overshoots and lands higher, until the numbers overflow"),
+     "the steps overshoot the minimum (one may still land lower by luck), and the loss climbs until the numbers "
+     "overflow"),
     ("all weights start at zero", {"initializer": "zeros"},
      "equal units get equal gradients and stay equal: symmetry is never broken"),
     ("huge steps with tanh", {"learning_rate": 100.0},
