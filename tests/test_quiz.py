@@ -45,6 +45,9 @@ def test_question_errors_name_the_argument(args, error, pattern):
 
 def test_question_repr_lists_the_options():
     assert repr(sigmoid_question()) == "Question: What is sigmoid(0)?\n  A. 0\n  B. 0.5\n  C. 1"
+    html_question = Question("What is <code>compile</code> for? <b>One</b> answer", ["x &lt; 0", "<i>y</i>"], "<i>y</i>",
+                             {"x &lt; 0": "no", "<i>y</i>": "yes"})
+    assert repr(html_question) == "Question: What is `compile` for? One answer\n  A. x < 0\n  B. y"
 
 
 # ---------------------------------------------------------------- Quiz widget

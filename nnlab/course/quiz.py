@@ -6,6 +6,7 @@ PredictBeforeRun put them behind radio buttons. Every lesson ends with a Quiz.""
 import html
 import math
 import numbers
+import re
 
 import ipywidgets as widgets
 import numpy as np
@@ -56,8 +57,14 @@ class Question:
         return choice == self.answer, self.feedback[choice]
 
     def __repr__(self):
-        letters = "".join(f"\n  {chr(65 + i)}. {option}" for i, option in enumerate(self.options))
-        return f"Question: {self.prompt}{letters}"
+        """The prompt and options as plain text: HTML such as <code>compile</code> shows as `compile`."""
+        letters = "".join(f"\n  {chr(65 + i)}. {_text(option)}" for i, option in enumerate(self.options))
+        return f"Question: {_text(self.prompt)}{letters}"
+
+
+def _text(markup):
+    """HTML as a reader of plain text wants it: <code> as backticks, other tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"</?\w+[^>]*>", "", re.sub(r"</?code>", "`", str(markup))))
 
 
 class Quiz(_Shown):
