@@ -16,6 +16,6 @@ def __getattr__(name):
 
     if name == "Playground":
         return importlib.import_module(f"{__name__}.playground").Playground
-    if name in ("playground", "plots", "render"):
+    if name in ("playground", "plots", "render", "replay"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

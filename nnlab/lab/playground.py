@@ -4,12 +4,17 @@ This module only wires ipywidgets controls to `nnlab.lab` (the training) and `nn
 Headless use: `pg.update(learning_rate=1.0)` retrains and redraws and returns the `nnlab.lab.Result`;
 `pg.controls["learning_rate"].value = 1.0` does the same through the control. Lesson 02 introduces it.
 
+After each run a Play button and a "replay epoch" slider replay training from the weights both twins recorded
+while training (every epoch up to 1000 epochs): `pg.show_epoch(40)` draws epoch 40 without retraining and returns
+the `nnlab.lab.replay.Frame` it drew. The figure is blitted: static parts are redrawn only when an axis moves.
+
 The controls always show what ran. A setting no control can show (a learning rate beyond the slider, layers of
 different widths) is refused before anything runs, with the range and how to run it with nnlab.lab.Lab instead;
 a batch size missing from the dropdown becomes one of its options. A refused change changes nothing.
 """
 
 import html
+import time
 from dataclasses import replace
 
 import ipywidgets as widgets
@@ -18,7 +23,8 @@ import numpy as np
 from nnlab import datasets
 from nnlab._checks import Text, fail
 from nnlab.lab import plots, run, settings as lab_settings
-from nnlab.lab.render import png
+from nnlab.lab.render import Blitter
+from nnlab.lab.replay import Replay
 
 BATCH_SIZES = (("full batch", 0), ("1", 1), ("8", 8), ("16", 16), ("32", 32), ("64", 64))  # 0: None (a Dropdown
 # cannot hold None as a value: it means "nothing selected"); another batch size is added as an option when asked for
@@ -114,6 +120,12 @@ class Playground:
         self.show_code = widgets.ToggleButton(description="show the Keras code", value=False,
                                               layout={"width": "230px"})
         self.image, self.status, self.code = widgets.Image(format="png"), widgets.HTML(), widgets.HTML()
+        self.replay_epoch = widgets.IntSlider(0, min=0, max=1, description="replay epoch",
+                                              style={"description_width": "110px"}, layout={"width": "520px"})
+        self.play = widgets.Play(0, min=0, max=1, interval=250, description="play the run")
+        widgets.jslink((self.play, "value"), (self.replay_epoch, "value"))
+        self.replay_status, self.replay, self._blitter = widgets.HTML(), None, Blitter(self.figure)
+        self.seconds = {}  # the last update's parts, in seconds (benchmarks/bench_lab.py prints them)
         self.widget = self._panel()  # the whole panel as one ipywidgets box
         self._wire()
         self.update()
@@ -123,6 +135,11 @@ class Playground:
             control.observe(self._callback(name), names="value")
         self.rerun.on_click(lambda _: self._safely(self.update))
         self.show_code.observe(lambda _: self._safely(self._show_code), names="value")
+        self.replay_epoch.observe(self._on_replay, names="value")
+
+    def _on_replay(self, change):
+        if not self._syncing:
+            self._safely(self.show_epoch, epoch=change["new"])
 
     def _callback(self, name):
         def on_change(change):
@@ -148,13 +165,45 @@ class Playground:
         """
         settings = self._changed(changes)  # raises before anything changes
         result = self.lab.run(settings)
-        plots.show_result(self.figure, self._artists, result)
-        image = png(self.figure)
-        self.settings, self.result, self.image.value = settings, result, image
+        begin = time.perf_counter()
+        replay = Replay(result)
+        self.seconds = {"numpy": result.numpy_seconds, "keras": result.keras_seconds,
+                        "snapshots": time.perf_counter() - begin}
+        plots.show_run(self._artists, replay)
+        self.settings, self.result, self.replay = settings, result, replay
+        self._draw(settings.epochs)
         self._sync_controls()
         self.status.value = self._status_html()
         self._show_code()
         return result
+
+    def show_epoch(self, epoch):
+        """Draw epoch `epoch` of the last run (0: before training) from the recorded weights, without retraining;
+        returns the nnlab.lab.replay.Frame drawn, its PNG bytes included."""
+        return self._draw(self.replay.check_epoch(epoch))
+
+    def _draw(self, epoch):
+        begin = time.perf_counter()
+        frame = self.replay.frame(epoch)
+        middle = time.perf_counter()
+        plots.show_frame(self._artists, self.replay, frame)
+        image = self._blitter.png(plots.changing(self.figure, self._artists), plots.layout(self.figure))
+        self.seconds = {**self.seconds, "frame": middle - begin, **self._blitter.seconds}
+        self.image.value = image
+        self.replay_status.value = f'<div style="font-size:13px">{html.escape(frame.status)}</div>'
+        self._sync_replay(epoch)
+        return replace(frame, png=image)
+
+    def _sync_replay(self, epoch):
+        """Put the replay slider and Play button on `epoch`, with this run's range, without redrawing."""
+        epochs, every = self.replay.epochs, int(self.result.frame_epochs[1])
+        self._syncing = True
+        try:
+            for control in (self.replay_epoch, self.play):
+                control.max, control.step = epochs, every if control is self.replay_epoch else max(every, epochs // 30)
+                control.value = epoch
+        finally:
+            self._syncing = False
 
     def _changed(self, changes):
         """The settings after `changes`, checked by Settings and against what the controls can show."""
@@ -203,7 +252,9 @@ class Playground:
         column_1 = widgets.VBox([c["dataset"], c["noise"], c["epochs"], c["batch_size"], c["seed"]])
         column_2 = widgets.VBox([c["learning_rate"], c["optimizer"], c["activation"], c["initializer"]])
         column_3 = widgets.VBox([c["layers"], c["units"], self.rerun, self.show_code])
-        return widgets.VBox([widgets.HBox([column_1, column_2, column_3]), self.status, self.image, self.code])
+        replay = widgets.HBox([self.play, self.replay_epoch])
+        return widgets.VBox([widgets.HBox([column_1, column_2, column_3]), self.status, replay, self.replay_status,
+                             self.image, self.code])
 
     def _repr_mimebundle_(self, **kwargs):
         """The panel in a notebook; its text/plain form is the short repr (what nbval sees)."""

@@ -1,7 +1,9 @@
 """Plots for the twin lab: functions that take Axes and arrays, draw or update artists, and return them.
 
-The Playground builds one figure with `lab_figure` and calls `show_result` after every run; lessons can call
-the same functions on their own Axes. Colours are Okabe-Ito (nnlab.lab.render.COLORS): NumPy blue, Keras orange.
+The Playground builds one figure with `lab_figure`, calls `show_run` after every run and `show_frame` for each
+replayed epoch (nnlab.lab.replay), then blits it (nnlab.lab.render.Blitter); `show_result` does both at the last
+epoch. Lessons can call the same functions on their own Axes. Colours are Okabe-Ito (nnlab.lab.render.COLORS):
+NumPy blue, Keras orange.
 """
 
 import numpy as np
@@ -11,6 +13,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FormatStrFormatter
 
 from nnlab.lab.render import COLORS, figure
+from nnlab.lab.replay import Replay, grid, nice_ceil  # noqa: F401  (grid: lessons call plots.grid)
 
 
 def _pale(color, amount=0.55):
@@ -71,13 +74,6 @@ def class_key():
     return [*dots, *shading, Line2D([], [], color="black", lw=1.5, label="P(class 1) = 0.5")]
 
 
-def grid(x, resolution=60):
-    """Points covering the data with a margin: (grid_points (resolution**2, 2), extent (x0, x1, y0, y1))."""
-    low, high = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
-    g1, g2 = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
-    return np.column_stack([g1.ravel(), g2.ravel()]).astype(np.float32), (low[0], high[0], low[1], high[1])
-
-
 def set_boundary(artists, probabilities, extent, x, y):
     """Show P(class 1) over the grid (square array), the 0.5 decision line, and the labelled points."""
     image, ax = artists["image"], artists["image"].axes
@@ -114,6 +110,50 @@ def histograms(ax, arrays, labels, title, xlabel, bins=30):
     return ax
 
 
+PALETTE = [COLORS[k] for k in ("numpy", "keras", "green", "purple", "class1", "grey", "class0", "numpy", "keras")]
+
+
+def layer_stairs(ax, title, xlabel, count=9):
+    """`count` hidden outline histograms (one per layer, the most a network can have); shown by set_stairs."""
+    ax.set(title=title, xlabel=xlabel, ylabel="count")
+    ax.xaxis.set_major_formatter(FormatStrFormatter(NUMBERS))
+    return [ax.stairs(np.zeros(1), [0.0, 1.0], color=color, lw=1.8, visible=False) for color in PALETTE[:count]]
+
+
+def set_stairs(stairs, histogram, labels, top):
+    """Show one histogram per layer: histogram = (edges, [counts per layer]); the axes span the edges and `top`."""
+    edges, counts = histogram
+    ax = stairs[0].axes
+    for i, artist in enumerate(stairs):
+        artist.set_visible(i < len(counts))
+        if i < len(counts):
+            artist.set_data(counts[i], edges)
+            artist.set_label(labels[i])
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0, top)
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    if counts:
+        ax.legend(handles=stairs[:len(counts)], fontsize=8, **OUTSIDE)
+    return stairs
+
+
+def epoch_marker(ax):
+    """A vertical line at the replayed epoch, and a dot on each twin's curve there."""
+    line = ax.axvline(0, color="black", lw=1, ls=":")
+    dots = [ax.plot([], [], "o", color=COLORS[k], markeredgecolor="black", ms=6)[0] for k in ("numpy", "keras")]
+    return [line, *dots]
+
+
+def set_marker(marker, epoch, numpy_values, keras_values):
+    """Move the marker to `epoch` (0: the start, no value yet); values are one per epoch, from epoch 1."""
+    marker[0].set_xdata([epoch, epoch])
+    for dot, values in zip(marker[1:], (numpy_values, keras_values)):
+        shown = 0 < epoch <= len(values) and np.isfinite(values[epoch - 1])
+        dot.set_data([epoch] if shown else [], [values[epoch - 1]] if shown else [])
+    return marker
+
+
 def lab_figure(width=12.0, height=7.0, dpi=80):
     """The Playground's figure: curves on top, decision boundaries and histograms below; returns (fig, artists).
 
@@ -127,28 +167,68 @@ def lab_figure(width=12.0, height=7.0, dpi=80):
                "accuracy": curves(axes[0, 1], "Accuracy", "fraction correct", legend=False),
                "numpy_boundary": boundary(axes[1, 0], "NumPy network: P(class 1)"),
                "keras_boundary": boundary(axes[1, 1], "Keras twin: P(class 1)"),
-               "weights_ax": axes[0, 2], "activations_ax": axes[1, 2]}
+               "weights": layer_stairs(axes[0, 2], "Weights per layer (NumPy)", "weight value"),
+               "activations": layer_stairs(axes[1, 2], "Hidden activations per layer", "activation value"),
+               "loss_marker": epoch_marker(axes[0, 0]), "accuracy_marker": epoch_marker(axes[0, 1]),
+               "epoch": fig.text(0.995, 0.995, "", ha="right", va="top", fontsize=11, fontweight="bold")}
     middle = (axes[0, 0].get_position().x0 + axes[0, 1].get_position().x1) / 2
     fig.legend(handles=artists["loss"], loc="upper center", bbox_to_anchor=(middle, 0.995), ncol=2, fontsize=10)
     fig.legend(handles=class_key(), loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=6, fontsize=9)
     return fig, artists
 
 
+def show_run(artists, replay):
+    """The parts of `lab_figure` that stay while a run is replayed: the curves, the points, the axes' limits."""
+    result = replay.result
+    for name in ("loss", "accuracy"):
+        set_curves(artists[name], result.numpy_history[name], result.keras_history[name])
+        artists[name][0].axes.set_xlim(0, max(replay.epochs, 1))
+    losses = np.concatenate([result.numpy_history["loss"], result.keras_history["loss"]])
+    losses = losses[np.isfinite(losses)]
+    artists["loss"][0].axes.set_ylim(0, nice_ceil(1.05 * losses.max()) if losses.size and losses.max() > 0 else 1)
+    artists["accuracy"][0].axes.set_ylim(-0.03, 1.03)
+    for name in ("numpy_boundary", "keras_boundary"):
+        for label, points in enumerate(artists[name]["points"]):
+            points.set_offsets(np.asarray(result.x)[np.asarray(result.y).reshape(-1) == label])
+    return artists
+
+
+def show_frame(artists, replay, frame):
+    """Draw one replayed epoch: both boundaries, the histograms at that epoch, the markers on the curves."""
+    result = replay.result
+    for name, probabilities in (("numpy_boundary", frame.numpy_grid), ("keras_boundary", frame.keras_grid)):
+        set_boundary(artists[name], probabilities, frame.extent, result.x, result.y)
+    layers = len(frame.weights)
+    set_stairs(artists["weights"], frame.histograms["weights"], [f"layer {i + 1}" for i in range(layers)],
+               replay.scales["weights"][1])
+    set_stairs(artists["activations"], frame.histograms["activations"], [f"hidden {i + 1}" for i in range(layers - 1)],
+               replay.scales["activations"][1])
+    for name in ("loss", "accuracy"):
+        set_marker(artists[f"{name}_marker"], frame.epoch, result.numpy_history[name], result.keras_history[name])
+    artists["epoch"].set_text(f"epoch {frame.epoch} of {replay.epochs}")
+    return artists
+
+
+def changing(fig, artists):
+    """Every artist a run or a replayed epoch changes (what a blitted redraw draws over the static parts)."""
+    boundaries = [artists[k] for k in ("numpy_boundary", "keras_boundary")]
+    parts = [*artists["loss"], *artists["accuracy"], *artists["loss_marker"], *artists["accuracy_marker"],
+             *artists["weights"], *artists["activations"], artists["epoch"]]
+    for b in boundaries:
+        parts += [b["image"], *b["points"], *([b["contour"]] if b["contour"] is not None else []),
+                  *b["image"].axes.spines.values()]  # spines again: the image covers them
+    return parts
+
+
+def layout(fig):
+    """What each Axes' static parts depend on: {Axes: (its limits, its legend's texts)} (see render.Blitter)."""
+    return {ax: (ax.get_xlim(), ax.get_ylim(), tuple(t.get_text() for t in ax.get_legend().get_texts())
+                 if ax.get_legend() is not None else ()) for ax in fig.axes}
+
+
 def show_result(fig, artists, result, resolution=60):
-    """Update every artist of `lab_figure` from a nnlab.lab.Result."""
-    set_curves(artists["loss"], result.numpy_history["loss"], result.keras_history["loss"])
-    set_curves(artists["accuracy"], result.numpy_history["accuracy"], result.keras_history["accuracy"])
-    points, extent = grid(result.x, resolution)
-    with np.errstate(all="ignore"):
-        ours = result.model.predict(points)[:, 0].reshape(resolution, resolution)
-        theirs = np.asarray(result.keras_model(points, training=False))[:, 0].reshape(resolution, resolution)
-    set_boundary(artists["numpy_boundary"], ours, extent, result.x, result.y)
-    set_boundary(artists["keras_boundary"], theirs, extent, result.x, result.y)
-    dense = result.model.layers
-    histograms(artists["weights_ax"], [layer.kernel for layer in dense], [f"layer {i + 1}" for i in range(len(dense))],
-               "Weights per layer (after training)", "weight value")
-    with np.errstate(all="ignore"):  # a diverged network's activations may overflow: they are shown as they are
-        hidden = [output.a for output in result.model.forward(result.x)[:-1]]
-    histograms(artists["activations_ax"], hidden, [f"hidden {i + 1}" for i in range(len(hidden))],
-               "Hidden activations per layer", "activation value")
+    """Update every artist of `lab_figure` from a nnlab.lab.Result, at its last epoch; returns the figure."""
+    replay = Replay(result, resolution)
+    show_run(artists, replay)
+    show_frame(artists, replay, replay.frame(result.settings.epochs))
     return fig

@@ -6,7 +6,7 @@ directly. Lesson 02 introduces the Playground; Lessons 05 and 06 use its failure
 
 import time
 import warnings
-from dataclasses import InitVar, dataclass
+from dataclasses import InitVar, dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,9 @@ class Result:
     state: str  # one of STATES
     message: str
     parity: float  # largest |loss difference| between the twins over the epochs both trained finitely
+    frame_epochs: np.ndarray = field(default=None, repr=False)  # (n_frames,) epochs recorded, 0 (the start) first
+    numpy_frames: np.ndarray = field(default=None, repr=False)  # (n_numpy_frames, n_params) nnlab's weights there
+    keras_frames: np.ndarray = field(default=None, repr=False)  # (n_frames, n_params) the Keras twin's own weights
     twin: InitVar[object] = None  # the Lab's compiled Keras twin: reused by later runs, so not part of the value
 
     def __post_init__(self, twin):
@@ -69,6 +72,27 @@ class Result:
                "training is chaotic here, so tiny rounding differences between NumPy and TensorFlow grow from step "
                "to step")
         return f"{words} {split}: {why} {timing}."
+
+
+class FrameRecorder:
+    """An nnlab callback: the weights, flattened, at the start and after every `every`-th and the last epoch."""
+
+    def __init__(self, epochs, every=1):
+        self.epochs, self.every, self.frames = epochs, every, []
+
+    def _record(self):
+        self.frames.append(np.concatenate([w.ravel() for w in self.model.weights]))
+
+    def set_model(self, model):
+        self.model = model
+        self._record()  # epoch 0: the initial weights
+
+    def on_epoch_end(self, epoch, logs):
+        if (epoch + 1) % self.every == 0 or epoch + 1 == self.epochs:
+            self._record()
+
+    def on_train_end(self):
+        pass
 
 
 def _first_bad_epoch(history):
@@ -156,15 +180,20 @@ class Lab:
         start, batch_size = model.get_weights(), settings.batch_size or len(x)
         keras_model = self._keras_twin(settings, model)
         begin = time.perf_counter()
+        every = -(-settings.epochs // fastfit.FRAME_CAPACITY)  # 1 (every epoch) up to 1000 epochs
+        recorder = FrameRecorder(settings.epochs, every)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)  # the panel says it in its own words
             numpy_history = model.fit(x, y, batch_size=batch_size, epochs=settings.epochs, shuffle=False,
-                                      verbose=0).history
+                                      verbose=0, callbacks=[recorder]).history
         middle = time.perf_counter()
         keras_history = fastfit.fast_fit(keras_model, x, y.astype(np.float32), settings.epochs, batch_size,
-                                         initial_weights=start, learning_rate=settings.learning_rate)
+                                         initial_weights=start, learning_rate=settings.learning_rate,
+                                         frames_every=every)
         end = time.perf_counter()
+        frame_epochs, keras_frames = fastfit.frames(keras_model, settings.epochs, every)
         state, message = diagnose(settings, model, x, y, numpy_history, keras_history)
         return Result(settings, x, y, numpy_history, keras_history, middle - begin, end - middle, model,
                       [w.copy() for w in keras_model.get_weights()], state, message,
-                      _parity(numpy_history, keras_history), twin=keras_model)
+                      _parity(numpy_history, keras_history), frame_epochs, np.array(recorder.frames), keras_frames,
+                      twin=keras_model)

@@ -15,6 +15,7 @@ from nnlab.twin.backend import import_keras, import_tensorflow
 from nnlab.twin.convert import compile_like, keras_sequential
 
 CAPACITY = 2**18  # the most batches one fast_fit can record (e.g. 1000 epochs of 200 batches)
+FRAME_CAPACITY = 1000  # the most weight snapshots (frames) one fast_fit can record, for replaying a run
 _classes = {}
 
 
@@ -31,10 +32,23 @@ def _recording_class():
                 step = tf.cast(self.optimizer.iterations, tf.int32)
                 record = tf.stack([tf.cast(loss, tf.float32), _batch_accuracy(tf, y, y_pred)])
                 self.batch_log.scatter_nd_update([[step]], [record])
+                if self.frame_log is not None:  # decided when the step is traced: no cost without frames
+                    self.frame_log.scatter_nd_update([[_frame_row(tf, step, self.frame_period)]], [_flat(tf, self)])
             return loss
 
     _classes["cls"] = RecordingSequential
     return RecordingSequential
+
+
+def _frame_row(tf, step, period):
+    """Where this step's weights go: row step // period when a frame starts here, else the scratch row."""
+    starts = (period > 0) & (tf.math.floormod(step, tf.maximum(period, 1)) == 0)
+    return tf.where(starts, tf.math.floordiv(step, tf.maximum(period, 1)), FRAME_CAPACITY)
+
+
+def _flat(tf, keras_model):
+    """Every weight, flattened in get_weights order (read before this step's update): (n_params,)."""
+    return tf.concat([tf.reshape(tf.convert_to_tensor(w), [-1]) for w in keras_model.weights], axis=0)
 
 
 def _batch_accuracy(tf, y, y_pred):
@@ -49,8 +63,9 @@ def _batch_accuracy(tf, y, y_pred):
     return tf.reduce_mean(hits)
 
 
-def to_fast_keras(model, steps_per_execution=512):
-    """The Keras twin of a compiled nnlab model, able to run `fast_fit` (same layers, weights, optimizer, loss)."""
+def to_fast_keras(model, steps_per_execution=512, record_frames=True):
+    """The Keras twin of a compiled nnlab model, able to run `fast_fit` (same layers, weights, optimizer, loss);
+    with record_frames=False it cannot record its weights while training (fast_fit(..., frames_every=0) only)."""
     if not isinstance(model, Sequential):
         fail("model", "an nnlab.Sequential", model, error=TypeError)
     if model.loss is None:
@@ -60,6 +75,10 @@ def to_fast_keras(model, steps_per_execution=512):
     tf = import_tensorflow()
     keras_model = keras_sequential(model, _recording_class())
     keras_model.batch_log = tf.Variable(tf.zeros((CAPACITY, 2)), trainable=False)
+    n_params = sum(w.size for w in model.get_weights())  # the last row is scratch for steps that start no frame
+    keras_model.frame_log = tf.Variable(tf.zeros((FRAME_CAPACITY + 1, n_params), dtype=model.dtype),
+                                        trainable=False) if record_frames else None
+    keras_model.frame_period = tf.Variable(0, trainable=False)  # batches between two frames; 0: record none
     return compile_like(keras_model, model, steps_per_execution=steps_per_execution)
 
 
@@ -99,11 +118,12 @@ def _check_weights(keras_model, weights):
              Text(f"{len(given)} array(s) of shapes {given}"), "Pass model.get_weights() of the nnlab twin.")
 
 
-def fast_fit(keras_model, x, y, epochs, batch_size=None, initial_weights=None, learning_rate=None):
+def fast_fit(keras_model, x, y, epochs, batch_size=None, initial_weights=None, learning_rate=None, frames_every=0):
     """Train `epochs` epochs (shuffle=False) from a fresh optimizer in one fit call; returns History-like lists.
 
     Returns {"accuracy": [...], "loss": [...]}, one value per epoch, defined as Keras's History defines them.
-    Every argument is checked before the twin changes.
+    With frames_every=k > 0 the twin also records its own weights at the start of every k-th epoch, from inside
+    its train step (read them with `frames`). Every argument is checked before the twin changes.
     """
     tf = import_tensorflow()
 
@@ -113,15 +133,32 @@ def fast_fit(keras_model, x, y, epochs, batch_size=None, initial_weights=None, l
     steps = -(-n // batch_size)  # batches per epoch, the last one possibly smaller
     if check_int("epochs", epochs) * steps > CAPACITY:
         fail("epochs", f"at most {CAPACITY // steps} for {steps} batches per epoch", epochs)
+    if check_int("frames_every", frames_every, minimum=0) and keras_model.frame_log is None:
+        fail("frames_every", "0 for a twin made with to_fast_keras(model, record_frames=False)", frames_every)
+    if frames_every and -(-epochs // frames_every) > FRAME_CAPACITY:
+        fail("frames_every", f"at least {-(-epochs // FRAME_CAPACITY)} for {epochs} epochs (at most "
+             f"{FRAME_CAPACITY} frames)", frames_every)
     if learning_rate is not None:
         learning_rate = check_float("learning_rate", learning_rate, low=0, low_open=True)
     if initial_weights is not None:
         _check_weights(keras_model, initial_weights)
         keras_model.set_weights(initial_weights)
     reset_optimizer(keras_model, learning_rate)
+    keras_model.frame_period.assign(frames_every * steps)
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).repeat(epochs)
     keras_model.fit(data, epochs=1, verbose=0, shuffle=False)
     log = keras_model.batch_log.numpy()[:epochs * steps].reshape(epochs, steps, 2).astype(np.float64)
     sizes = np.minimum(batch_size, n - batch_size * np.arange(steps))  # (steps,)
     per_epoch = (log * sizes[None, :, None]).sum(axis=1) / n  # (epochs, 2)
     return {"accuracy": per_epoch[:, 1].tolist(), "loss": per_epoch[:, 0].tolist()}
+
+
+def frames(keras_model, epochs, frames_every):
+    """The twin's weights recorded by the last fast_fit(..., frames_every): (frame_epochs, (n_frames, n_params)).
+
+    Frames are the weights after epochs 0, k, 2k, ... (below `epochs`), then after the last epoch.
+    """
+    starts = np.arange(0, epochs, frames_every)  # (n_frames - 1,)
+    log = keras_model.frame_log.numpy()[:len(starts)]
+    last = np.concatenate([w.ravel() for w in keras_model.get_weights()])[None, :]
+    return np.append(starts, epochs), np.concatenate([log, last.astype(log.dtype)])
