@@ -226,3 +226,17 @@ def test_quiz_has_feedback_for_every_option_and_the_intended_answers():
         answer = answer or next(o for o in question.options if o.startswith("Backprop gets all N"))
         assert quiz.answer(number, answer)[0]
         assert all(not question.check(o)[0] for o in question.options if o != answer)
+
+
+def test_step_text_rounds_w_and_the_change_first_so_the_shown_update_adds_up():
+    from nnlab.course.explore import StepRecord
+    # true new = -1.12444 - (-0.00058) = -1.12386 (-1.1239); from the shown -1.1244 and -0.0006: -1.1238
+    record = StepRecord(1, [(np.zeros((1, 1)), np.zeros((1, 1)))], 0.5, [np.ones((1, 1)), np.ones(1)],
+                        [np.array([[-1.12444]]), np.zeros(1)], [np.array([[-1.12386]]), np.array([0.00001])],
+                        [np.array([[-0.00058]]), np.array([-0.00001])])
+    text = bp.step_text(record, ["w", "b"], 0.5)
+    assert text.startswith("Step 1\n1. Forward pass") and "3. Backward pass" in text and text.count("4. Update") == 1
+    assert text.endswith("   w: [[-1.1244]] - [[-0.0006]] = [[-1.1238]]\n   b: [0.0000] - [0.0000] = [0.0000]")
+    assert "   w: [[-1.12]] - [[0.00]] = [[-1.12]]" in bp.step_text(record, ["w", "b"], 0.5, decimals=2)
+    with pytest.raises(TypeError, match="decimals"):
+        bp.step_text(record, ["w", "b"], 0.5, decimals=2.5)

@@ -10,6 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from nnlab._checks import check_float, check_int, fail
+from nnlab.course.explore import format_step
 from nnlab.datasets import make_moons
 from nnlab.gradcheck import relative_error
 
@@ -238,6 +239,24 @@ def layer_gradient_sizes(model, x, y):
     grads = model.gradients(x, y)
     kernels = [i for i, w in enumerate(model.weights) if w.ndim == 2]
     return np.array([float(np.mean(np.abs(grads[i]))) for i in kernels])
+
+
+def _listed(array, decimals):
+    """An array as nested lists with `decimals` places and no negative zero: [[0.3350, -0.5640], ...]."""
+    array = np.round(np.asarray(array, dtype="float64"), decimals) + 0.0
+    return f"{array:.{decimals}f}" if array.ndim == 0 else "[" + ", ".join(_listed(r, decimals) for r in array) + "]"
+
+
+def step_text(record, names, learning_rate, decimals=4):
+    """Lesson 02's format_step, with the update W - change = new shown so it adds up by hand: W and the change
+    (learning_rate * dL/dW) rounded to `decimals` places first, new computed from the rounded two. Lesson 04."""
+    decimals, head = check_int("decimals", decimals), format_step(record, names, learning_rate).split("\n4. Upd")[0]
+    rows = [(name, np.round(old, decimals), np.round(change, decimals))
+            for name, old, change in zip(names, record.before, record.change)]
+    return "\n".join([head, f"4. Update: W <- W - learning_rate * dL/dW, learning_rate = {learning_rate:g} (W and "
+                             f"the change rounded to {decimals} decimals, then subtracted)"]
+                      + [f"   {n}: {_listed(w, decimals)} - {_listed(c, decimals)} = {_listed(w - c, decimals)}"
+                         for n, w, c in rows])
 
 
 def about(ratio):

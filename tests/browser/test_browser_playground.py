@@ -53,29 +53,42 @@ def test_learning_rate_slider_retrains_and_redraws(lesson_02):
 
 
 def epoch_replay_slider(panel):
-    """The replay control's epoch slider (not the 'epochs' setting), when the panel has a Play button."""
-    if panel.locator(".widget-play, .jupyter-widgets.widget-play").count() == 0:
-        return None
+    """The replay control's epoch slider (labelled "replay epoch", not the "epochs" setting)."""
     candidates = panel.locator(".widget-slider").filter(
         has=panel.page.locator("label.widget-label", has_text=re.compile(r"epoch", re.I)))
     for i in range(candidates.count()):
         label = candidates.nth(i).locator("label.widget-label").inner_text().strip()
         if label != "epochs":
             return candidates.nth(i)
-    return None
+    raise AssertionError("the Playground has no replay slider (a slider labelled with 'epoch' besides 'epochs')")
 
 
-def test_replay_epoch_slider_redraws(lesson_02):
+def replay_status(panel):
+    """The replay line under the Play button and slider (the panel's HTML texts that name an epoch)."""
+    texts = [t for t in panel.locator(".widget-html").all_inner_texts() if re.search(r"\bepoch\b", t, re.I)]
+    return " | ".join(texts)
+
+
+def test_replay_steps_through_three_epochs_and_plays(lesson_02):
+    """Step the replay slider to the start, one epoch on, and the end: a new picture and a new replay line each
+    time, never an error; then Play moves the slider by itself."""
     page, panel = lesson_02
     epoch = epoch_replay_slider(panel)
-    if epoch is None:
-        pytest.skip("the Playground has no replay control yet (no Play button with an epoch slider besides 'epochs')")
-    before_src, before_bytes, before_epoch = labdriver.image_src(panel), labdriver.image_digest(panel), readout(epoch)
-    press_slider(page, epoch, "Home", 1)  # replay from the first epoch: a very different picture from the last
-    if readout(epoch) == before_epoch:
-        press_slider(page, epoch, "End", 1)
-    after_src = labdriver.wait_image_changed(page, panel, before_src)
-    labdriver.screenshot(page, "lesson02_playground_replay", element=panel)
-    assert readout(epoch) != before_epoch
-    assert after_src != before_src and labdriver.image_digest(panel) != before_bytes
+    shown = {}
+    for name, key, times in (("start", "Home", 1), ("one_epoch_on", "ArrowRight", 1), ("end", "End", 1)):
+        before_src = labdriver.image_src(panel)
+        press_slider(page, epoch, key, times)
+        labdriver.wait_image_changed(page, panel, before_src)
+        page.wait_for_timeout(500)
+        labdriver.screenshot(page, f"lesson02_playground_replay_{name}", element=panel)
+        shown[name] = (int(readout(epoch)), labdriver.image_digest(panel), replay_status(panel))
+    assert [shown[n][0] for n in ("start", "one_epoch_on")] == [0, 1], shown  # one epoch per key press
+    assert shown["end"][0] > 1, shown
+    assert len({digest for _, digest, _ in shown.values()}) == 3  # three different pictures
+    assert len({status for _, _, status in shown.values()}) == 3, shown  # the line says which epoch it shows
+    press_slider(page, epoch, "Home", 1)
+    labdriver.wait_idle(page)
+    panel.locator(".widget-play button").first.click()  # the Play button
+    page.wait_for_timeout(3000)
+    assert int(readout(epoch)) > 0, "Play did not move the replay slider"
     assert labdriver.error_texts(page) == []
