@@ -190,7 +190,8 @@ GALLERY = (
     ("all weights start at zero", {"initializer": "zeros"},
      "equal units get equal gradients and stay equal: symmetry is never broken"),
     ("huge steps with tanh", {"learning_rate": 100.0},
-     "the weights grow until every tanh unit sits on a flat end, where its slope is about 0"),
+     "the weights grow until every tanh unit sits on a flat end, where its slope is about 0; tanh outputs stay "
+     "between -1 and 1, so unlike leaky ReLU's the numbers stay finite: the loss jumps instead of becoming NaN"),
     ("large steps with ReLU", {"activation": "relu", "learning_rate": 10.0},
      "one big step pushes a unit's input below 0 for every point; its slope there is 0, so it never comes back"),
     ("eight sigmoid layers", {"activation": "sigmoid", "hidden": (4,) * 8},
