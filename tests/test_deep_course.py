@@ -5,7 +5,7 @@ import pytest
 
 import nnlab
 from nnlab import activations, initializers
-from nnlab.course import deep
+from nnlab.course import deep, deep_widgets
 
 X, Y = nnlab.datasets.make_moons(60, seed=0)
 
@@ -117,7 +117,7 @@ def test_keras_run_matches_nnlab_training(keras):
 
 
 def test_depth_explorer_widget_wraps_depth_run():
-    explorer = deep.DepthExplorer(depth=3, initializer="he_normal", optimizer="sgd", epochs=5)
+    explorer = deep_widgets.DepthExplorer(depth=3, initializer="he_normal", optimizer="sgd", epochs=5)
     assert repr(explorer) == "DepthExplorer(depth=3, initializer='he_normal', optimizer='sgd', epochs=5)"
     expected = deep.depth_run(3, "he_normal", "sgd", 0.01, 5)
     np.testing.assert_allclose(explorer.result.loss, expected.loss)
