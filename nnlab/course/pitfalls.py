@@ -188,7 +188,9 @@ GALLERY = (
      "the steps overshoot the minimum (one may still land lower by luck), and the loss climbs until the numbers "
      "overflow"),
     ("all weights start at zero", {"initializer": "zeros"},
-     "equal units get equal gradients and stay equal: symmetry is never broken"),
+     "with every hidden weight 0, each hidden unit outputs tanh(0) = 0, so every weight's gradient is exactly 0 "
+     "(an input of 0 times an error, or an error passed back through a weight of 0), and the bias gradients, mean "
+     "errors, are 0 for balanced classes: nothing moves at all"),
     ("huge steps with tanh", {"learning_rate": 100.0},
      "the weights grow until every tanh unit sits on a flat end, where its slope is about 0; tanh outputs stay "
      "between -1 and 1, so unlike leaky ReLU's the numbers stay finite: the loss jumps instead of becoming NaN"),
