@@ -128,13 +128,16 @@ class Loss:
         """
         return self.crossentropy and activation in (activations.sigmoid, activations.softmax)
 
-    def check_targets(self, y, units):
-        """Return y reshaped as this loss needs it for an output of `units` units, or raise a clear error."""
+    def check_targets(self, y, units, given=None):
+        """Return y reshaped as this loss needs it for an output of `units` units, or raise a clear error.
+
+        `given`: the targets as the caller passed them (before the model's dtype), for the error message."""
+        shown = y if given is None else given
         if y.ndim == 1 and units == 1:
             y = y[:, None]  # Keras expands (batch,) targets to (batch, 1)
         if y.shape[1:] != (units,):
             fail("y", f"an array of shape (n_samples, {units}) to match the output layer's {units} unit(s) "
-                 f"for {self.name}", y, _shape_hint(self, units))
+                 f"for {self.name}", shown, _shape_hint(self, units))
         if self.crossentropy and (y.min() < 0 or y.max() > 1):
             fail("y", f"targets in [0, 1] for {self.name}", Text(f"values from {y.min():g} to {y.max():g}"),
                  "Class labels 0..k-1 go with a k-unit softmax output and sparse_categorical_crossentropy.")
@@ -165,12 +168,13 @@ class CategoricalCrossentropy(Loss):
 class SparseCategoricalCrossentropy(Loss):
     fn, gradient_fn, crossentropy = staticmethod(sparse_categorical_crossentropy), staticmethod(sparse_categorical_crossentropy_gradient), True
 
-    def check_targets(self, y, units):
+    def check_targets(self, y, units, given=None):
         """Integer class labels of shape (batch,) or (batch, 1), each in 0..units-1."""
+        shown = y if given is None else given
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:
-            fail("y", "integer class labels of shape (n_samples,) for sparse_categorical_crossentropy", y,
+            fail("y", "integer class labels of shape (n_samples,) for sparse_categorical_crossentropy", shown,
                  "One-hot targets go with loss='categorical_crossentropy'.")
         expected = f"whole-number labels from 0 to {units - 1} (the output layer has {units} units)"
         fractional = y[y != np.round(y)]

@@ -130,13 +130,14 @@ class Sequential:
 
     def _check_xy(self, x, y, x_name="x", y_name="y", sample_shape=None):
         x = self._check_x(x, x_name, sample_shape)
-        y = as_array(y_name, y, dtype=self.dtype)
+        given, y = y, as_array(y_name, y, dtype=self.dtype)
         if y.ndim == 0 or len(y) != len(x):
             fail(y_name, f"one target per sample: {len(x)} (len({x_name}))",
                  Text(repr(y.item())) if y.ndim == 0 else Text(f"{len(y)} targets"))
         if self.loss is not None:
             try:
-                y = self.loss.check_targets(y, self.layers[-1].output_shape(None)[0])
+                y = self.loss.check_targets(y, self.layers[-1].output_shape(None)[0],
+                                            given=given if isinstance(given, np.ndarray) else None)
             except ValueError as error:
                 raise ValueError(str(error).replace("`y`", f"`{y_name}`", 1)) from None
         return x, y

@@ -447,9 +447,19 @@ def test_wrong_number_of_targets_shows_both_counts(model, method):
 def test_labels_for_a_one_hot_loss_suggest_sparse(model, method, y):
     with pytest.raises(ValueError, match=says("`y` must be an array of shape (n_samples, 3)",
                                               "3 unit(s) for categorical_crossentropy",
-                                              f"but got an array of shape {y.shape}",
+                                              f"but got an array of shape {y.shape} and dtype {y.dtype}",
                                               "loss='sparse_categorical_crossentropy'", "one_hot")):
         TARGET_METHODS[method](model, X, y)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float64"])
+def test_the_targets_message_describes_the_array_passed_not_its_float32_copy(model, dtype):
+    """Integer labels for a one-hot loss: the message says int64, as passed (the model converts y to float32)."""
+    with pytest.raises(ValueError, match=says(f"but got an array of shape (12,) and dtype {dtype}.")):
+        model.fit(X, LABELS.astype(dtype), verbose=0)
+    one_hot = nnlab.datasets.one_hot(LABELS, 3).astype(dtype)
+    with pytest.raises(ValueError, match=says(f"but got an array of shape (12, 3) and dtype {dtype}.")):
+        classifier(loss="sparse_categorical_crossentropy").fit(X, one_hot, verbose=0)
 
 
 def test_too_many_target_columns_for_mse_point_at_the_last_layer():
