@@ -89,11 +89,13 @@ def test_fit_trajectory_matches_on_unseen_random_cases(seed, keras):
 def test_chaotic_training_agrees_at_first_then_parts_as_rounding_grows(keras):
     """SGD(0.2, momentum 0.9) with batch size 1 is chaotic: small differences grow ~10x per epoch.
 
-    Measured loss gaps per epoch, nnlab vs Keras: 4e-7, 3e-6, 3e-4, 1e-3, 0.2, 2, 3, 0.6. So the first epoch agrees
-    within the fixed tolerance, later ones cannot; and Keras against itself, from weights nudged at random by one
-    part in 10^6, parts as much (1e-6, 6e-5, 2e-3, 3e-3, 0.5, ...): the chaos is in the dynamics, not in nnlab.
+    Measured loss gaps per epoch, nnlab vs Keras: 3e-7, 2e-6, 2e-4, 8e-4, 1e-2, 0.4, 0.03, 0.8. So the first epoch
+    agrees within the fixed tolerance, later ones cannot; and Keras against itself, from weights nudged at random by
+    one part in 10^6, parts as much (5e-7, 4e-6, 7e-5, 5e-4, 5e-3, 0.2, 0.04, 0.4): the chaos is in the dynamics,
+    not in nnlab. (Of the seeds 10-17, whose cases are now fully seeded, 13, 14 and 17 are chaotic within 8 epochs;
+    the others part more slowly: chaos needs a case that reaches it, which is what this test is about.)
     """
-    model, keras_model, x, y = make_case(np.random.default_rng(10), ("SGD", {"learning_rate": 0.2, "momentum": 0.9}),
+    model, keras_model, x, y = make_case(np.random.default_rng(17), ("SGD", {"learning_rate": 0.2, "momentum": 0.9}),
                                          LOSSES[2], "tanh", "glorot_normal", min_width=2)
     signs, nudged = np.random.default_rng(0), nnlab.to_keras(model)
     nudged.set_weights([w * (1 + 1e-6 * signs.choice([-1, 1], w.shape)) for w in model.get_weights()])
