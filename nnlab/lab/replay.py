@@ -40,10 +40,15 @@ def grid(x, resolution=60):
     return np.column_stack([g1.ravel(), g2.ravel()]).astype(np.float32), (low[0], high[0], low[1], high[1])
 
 
+def _columns(frames, like):
+    """Frames (n_frames, n_params) cut into one (n_frames, size) block per weight array of `like` (get_weights
+    order)."""
+    return np.split(frames, np.cumsum([w.size for w in like])[:-1], axis=-1)
+
+
 def unflatten(flat, like):
     """A flat weight vector cut into arrays shaped like `like` (get_weights order)."""
-    sizes = np.cumsum([w.size for w in like])[:-1]
-    return [part.reshape(w.shape) for part, w in zip(np.split(flat, sizes), like)]
+    return [part.reshape(w.shape) for part, w in zip(_columns(flat, like), like)]
 
 
 class Replay:
@@ -54,9 +59,8 @@ class Replay:
         self.epochs = result.settings.epochs
         self.points, self.extent = grid(result.x, resolution)
         self.model = build_model(result.settings)  # a private copy: the Result's model keeps its weights
-        self.hidden = _stacked_hidden(self)  # (n_frames, n, units) per hidden layer, for scales and dead units
-        self.scales, self.events = scales(self, self.hidden), events(self)
-        self.hidden = None  # only needed above
+        hidden = _stacked_hidden(self)  # (n_frames, n, units) per hidden layer, for the scales and dead units
+        self.scales, self.events = scales(self, hidden), events(self, hidden)
 
     def check_epoch(self, epoch):
         """`epoch` as a recorded epoch of this run, or a clear error naming the range."""
@@ -120,7 +124,7 @@ def nice_ceil(value):
 def _stacked_hidden(replay):
     """Every NumPy frame's hidden activations on x in one vectorised pass: [(n_frames, n, units) per layer]."""
     frames, like = replay.result.numpy_frames, replay.model.weights
-    columns = np.split(frames, np.cumsum([w.size for w in like])[:-1], axis=1)
+    columns = _columns(frames, like)
     a, outputs = np.broadcast_to(replay.result.x, (len(frames), *replay.result.x.shape)), []
     with np.errstate(all="ignore"):
         for i, layer in enumerate(replay.model.layers[:-1]):
@@ -163,8 +167,7 @@ def _count_limit(frames, edges):
 
 def scales(replay, hidden):
     """Fixed histogram bins and count limits for the whole run, so every replayed frame uses the same axes."""
-    like, frames = replay.model.weights, replay.result.numpy_frames
-    columns = np.split(frames, np.cumsum([w.size for w in like])[:-1], axis=1)
+    columns = _columns(replay.result.numpy_frames, replay.model.weights)
     kernels = [columns[i] for i in range(0, len(columns), 2)]  # (n_frames, n_in * units) per layer
     weight_edges = _scale(np.concatenate(kernels, axis=1))
     flat_hidden = [a.reshape(len(a), -1) for a in hidden]
@@ -173,8 +176,8 @@ def scales(replay, hidden):
             "activations": (activation_edges, _count_limit(flat_hidden, activation_edges) if hidden else 1.0)}
 
 
-def events(replay):
-    """What happened during the run, in order: [(epoch, sentence), ...]."""
+def events(replay, hidden):
+    """What happened during the run, in order: [(epoch, sentence), ...]; hidden: as from _stacked_hidden."""
     result, found = replay.result, []
     loss, theirs = np.asarray(result.numpy_history["loss"]), np.asarray(result.keras_history["loss"])
     bad = {name: np.flatnonzero(~np.isfinite(history)) for name, history in (("NumPy", loss), ("Keras", theirs))}
@@ -192,7 +195,7 @@ def events(replay):
         found.append((int(jumps[0]) + 2, f"the loss jumps (more than {JUMP - 1:.0%} above the epoch before)"))
     if apart.size:
         found.append((int(apart[0]) + 1, f"the twins' losses first differ by more than {BOUND:g}"))
-    dead = _first_dead_unit(replay, replay.hidden) if result.settings.activation == "relu" else None
+    dead = _first_dead_unit(replay, hidden) if result.settings.activation == "relu" else None
     if dead is not None:
         found.append((dead[0], f"the first dead unit: hidden layer {dead[1]}, unit {dead[2]} outputs 0 for every "
                                "point"))
