@@ -145,6 +145,8 @@ def test_fast_keras_path_equals_plain_keras_fit(optimizer, batch_size, engine, k
 
 @pytest.mark.parametrize("changes, state", [
     (dict(initializer="zeros"), "stuck"),
+    (dict(initializer="zeros", activation="relu"), "stuck"),
+    (dict(initializer="zeros", activation="sigmoid"), "stuck"),
     (dict(initializer="ones", hidden=(3, 3)), "stuck"),  # with one layer, the output weights break the tie
     (dict(learning_rate=10), "saturated"),
     (dict(hidden=(8,) * 8, activation="sigmoid", epochs=50), "vanishing"),
@@ -180,7 +182,9 @@ def _assert_diagnosis_matches(result):
     assert not bad and len(ours) == s.epochs, result.message  # not diverged: every epoch finite, on both sides
     if result.state == "stuck":
         layer = int(re.search(r"hidden layer (\d)", result.message).group(1))
-        assert np.allclose(result.model.layers[layer - 1].kernel, result.model.layers[layer - 1].kernel[:, :1])
+        kernel = result.model.layers[layer - 1].kernel
+        assert np.allclose(kernel, kernel[:, :1])
+        assert ("is still 0" in result.message) == (not kernel.any()), result.message  # all 0, or equal and moving
     assert result.state != "saturated" or s.activation in ("sigmoid", "tanh")
     assert result.state != "dead" or s.activation == "relu"
     assert result.state != "vanishing" or len(s.hidden) >= 2

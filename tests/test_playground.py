@@ -123,6 +123,8 @@ def test_bad_changes_are_refused_before_anything_changes(playground):
 
 def test_failure_states_show_in_words(playground):
     playground.update(initializer="zeros")
+    assert "STUCK" in playground.status.value and "is still 0" in playground.status.value
+    playground.update(initializer="ones")
     assert "STUCK" in playground.status.value and "same weights" in playground.status.value
     playground.update(initializer="glorot_uniform", learning_rate=10, activation="linear", layers=3, units=8, epochs=60)
     assert "DIVERGED" in playground.status.value and "nan%" not in playground.status.value

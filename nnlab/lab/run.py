@@ -130,6 +130,10 @@ def diagnose(settings, model, x, y, numpy_history, keras_history):
         return "diverged", (f"Diverged in epoch {bad + 1}: the loss became NaN or infinite. The learning rate "
                             f"{settings.learning_rate:g} is too large for this network: try a smaller one.")
     layer = _identical_units(model) if settings.hidden else None
+    if layer is not None and not model.layers[layer - 1].kernel.any():
+        return "stuck", (f"Stuck: every weight in hidden layer {layer} is still 0. '{settings.initializer}' started "
+                         "them at 0, and with all weights 0 every gradient that reaches them is 0 too, so they never "
+                         "move. Use a random initializer such as glorot_uniform.")
     if layer is not None:
         return "stuck", (f"Stuck: every unit in hidden layer {layer} has the same weights, because "
                          f"'{settings.initializer}' starts them all equal. They get equal gradients and stay equal, "
