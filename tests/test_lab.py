@@ -59,6 +59,16 @@ def test_parity_text_says_where_chaotic_training_drifts_apart():
     assert "loss per epoch by 0.05. They drift apart in the first epoch: training is chaotic" in first, first
 
 
+@pytest.mark.parametrize("numpy_loss, keras_loss, apart", [
+    ([0.7, 0.6, 0.5], [0.7, 0.6 + BOUND / 2, 0.5], None),  # within the bound everywhere
+    ([0.7, 0.6, 0.5], [0.7, 0.6, 0.5 + 2 * BOUND], 2),
+    ([0.7, np.nan], [0.7, np.nan, np.nan], 1),  # a NaN never agrees, not even with a NaN
+    ([0.7, 0.6], [0.7, 0.6, 9.0], None),  # only epochs both twins trained are compared
+])
+def test_first_apart_is_the_first_epoch_beyond_the_bound(numpy_loss, keras_loss, apart):
+    assert _made_up(numpy_loss, keras_loss, 0.0).first_apart() == apart
+
+
 def test_limits_are_checked_before_anything_trains(engine, monkeypatch, rng):
     """epochs x batches per epoch beyond the Keras fast path's capacity: refused at once, with the product."""
     def trained(*args, **kwargs):

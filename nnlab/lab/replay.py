@@ -189,12 +189,11 @@ def events(replay, hidden):
                           "(divergence)"))
     with np.errstate(invalid="ignore"):
         jumps = np.flatnonzero(loss[1:] > JUMP * loss[:-1])
-        both = min(len(loss), len(theirs))
-        apart = np.flatnonzero(~(np.abs(loss[:both] - theirs[:both]) <= BOUND))
     if jumps.size:
         found.append((int(jumps[0]) + 2, f"the loss jumps (more than {JUMP - 1:.0%} above the epoch before)"))
-    if apart.size:
-        found.append((int(apart[0]) + 1, f"the twins' losses first differ by more than {BOUND:g}"))
+    apart = result.first_apart()
+    if apart is not None:
+        found.append((apart + 1, f"the twins' losses first differ by more than {BOUND:g}"))
     dead = _first_dead_unit(replay, hidden) if result.settings.activation == "relu" else None
     if dead is not None:
         found.append((dead[0], f"the first dead unit: hidden layer {dead[1]}, unit {dead[2]} outputs 0 for every "

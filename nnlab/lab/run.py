@@ -58,15 +58,22 @@ class Result:
     def diverged(self):
         return self.state == "diverged"
 
+    def first_apart(self):
+        """The first epoch (0-based) whose two losses differ by more than BOUND or are not finite, or None."""
+        a, b = (np.asarray(h["loss"]) for h in (self.numpy_history, self.keras_history))
+        both = min(len(a), len(b))
+        with np.errstate(invalid="ignore"):
+            apart = np.flatnonzero(~(np.abs(a[:both] - b[:both]) <= BOUND))
+        return int(apart[0]) if apart.size else None
+
     def parity_text(self):
         """The twins' agreement in words (nnlab.twin.compare.agreement), and where chaotic training split them."""
-        a, b = (np.asarray(h["loss"]) for h in (self.numpy_history, self.keras_history))
-        epochs = min(len(a), len(b))
+        epochs = min(len(self.numpy_history["loss"]), len(self.keras_history["loss"]))
         timing = f"(NumPy {self.numpy_seconds:.2f} s, Keras {self.keras_seconds:.2f} s)"
         words = agreement({"loss per epoch": self.parity})
         if not self.parity > DRIFT:
             return f"{words} Compared over {epochs} epochs {timing}."
-        apart = int(np.argmax(~(np.abs(a[:epochs] - b[:epochs]) <= BOUND)))  # epochs within the bound, from the start
+        apart = self.first_apart()  # not None: parity > DRIFT > BOUND somewhere
         split = f"They agree for {apart} epochs, then drift apart" if apart else "They drift apart in the first epoch"
         why = ("the loss blows up on both sides, and rounding differences blow up with it" if self.diverged else
                "training is chaotic here, so tiny rounding differences between NumPy and TensorFlow grow from step "
