@@ -204,3 +204,13 @@ def test_feedback_is_deterministic(capsys):
     outputs = {run(check_array, "w", np.float32(2) * EXPECTED, EXPECTED, capsys=capsys)[1] for _ in range(3)}
     assert outputs == {"Not yet: `w` is off by a factor of 2 everywhere: a sum instead of a mean (or the reverse), "
                        "or a missing factor such as 2?"}
+
+
+def test_feedback_echoes_a_whole_answer_and_cuts_a_long_one(capsys):
+    order = ["prepare the data", "build the layers", "compile with a loss", "fit for some epochs",
+             "predict on new data"]
+    assert run(check_equal, "order", order, list(order), capsys=capsys)[1] == f"Correct! `order` = {order!r}."
+    printed = run(check_equal, "x", list(range(1000)), [0], capsys=capsys)[1]
+    assert printed.startswith("Not yet: `x` = [0, 1, 2,") and printed.endswith("... is not the expected value.")
+    assert len(printed) < 260
+

@@ -153,12 +153,15 @@ class PredictBeforeRun(_Shown):
         return f"PredictBeforeRun({self.prompt!r}, options={self.options!r})"
 
 
+PLAIN_LIMIT = 200  # characters of a value echoed in feedback: a five-step order fits, a long array is cut
+
+
 def _plain(value):
     """A short deterministic description of a value: numbers to 6 significant digits (no np.float64(...))."""
     if _is_number(value):
         return str(int(value)) if isinstance(value, numbers.Integral) else f"{float(value):.6g}"
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= PLAIN_LIMIT else text[:PLAIN_LIMIT - 3] + "..."
 
 
 def _matching_hint(value, hints):
