@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nnlab.course import slides
+from nnlab.course import slides, student
 
 LESSONS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -137,3 +137,14 @@ def test_lesson_02s_playground_is_a_screen_of_its_own_in_the_deck():
     cells = deck(next(p for p in LESSONS if p.name.startswith("02_")))
     kinds = [kind for cell, kind in cells if "Playground(" in slides.source_text(cell) and cell["cell_type"] == "code"]
     assert kinds and kinds[0] in ("slide", "subslide")
+
+
+@pytest.mark.parametrize("module", [slides, student])
+def test_command_lines_explain_themselves(module, capsys):
+    """--help prints the usage (it once tried to open a notebook named --help); missing arguments exit with 2."""
+    with pytest.raises(SystemExit) as help_exit:
+        module.main(["--help"])
+    assert help_exit.value.code == 0 and f"usage: python -m {module.__name__}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as missing:
+        module.main([])
+    assert missing.value.code == 2 and "the following arguments are required" in capsys.readouterr().err

@@ -16,6 +16,7 @@ Command line: `python -m nnlab.course.slides notebooks/*.ipynb` writes the metad
 nothing else (no output, no execution count, no formatting).
 """
 
+import argparse
 import json
 import re
 import sys
@@ -81,14 +82,14 @@ def write_slide_types(path):
     return changed
 
 
-def main(paths):
-    if not paths:
-        print("usage: python -m nnlab.course.slides NOTEBOOK.ipynb [...]", file=sys.stderr)
-        return 2
-    for path in paths:
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m nnlab.course.slides",
+                                     description="Give every cell of each lesson its slide type, in place.")
+    parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK.ipynb")
+    for path in parser.parse_args(argv).notebooks:
         print(f"{path}: {write_slide_types(path)} cells given a slide type")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

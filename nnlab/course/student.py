@@ -11,6 +11,7 @@ writes OUTDIR/NN_lesson.ipynb for every lesson, following nbgrader's convention 
 - cells tagged `instructor` are removed, and every output is cleared, so no prediction is spoiled.
 """
 
+import argparse
 import ast
 import base64
 import html
@@ -200,11 +201,13 @@ def write_edition(source_dir, out_dir):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2:
-        print("usage: python -m nnlab.course.student LESSONS_DIR OUT_DIR", file=sys.stderr)
-        return 2
-    for path in write_edition(*argv):
+    parser = argparse.ArgumentParser(prog="python -m nnlab.course.student",
+                                     description="Write the learner's edition: the lessons with every solution "
+                                                 "replaced by a placeholder.")
+    parser.add_argument("lessons_dir", metavar="LESSONS_DIR", help="the folder of the instructor's lessons")
+    parser.add_argument("out_dir", metavar="OUT_DIR", help="where the learner's edition is written")
+    args = parser.parse_args(argv)
+    for path in write_edition(args.lessons_dir, args.out_dir):
         print(f"wrote {path}")
     return 0
 
