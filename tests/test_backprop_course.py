@@ -228,15 +228,17 @@ def test_quiz_has_feedback_for_every_option_and_the_intended_answers():
         assert all(not question.check(o)[0] for o in question.options if o != answer)
 
 
-def test_step_text_rounds_w_and_the_change_first_so_the_shown_update_adds_up():
+def test_step_text_uses_the_printed_gradient_so_the_shown_update_adds_up_by_hand():
     from nnlab.course.explore import StepRecord
-    # true new = -1.12444 - (-0.00058) = -1.12386 (-1.1239); from the shown -1.1244 and -0.0006: -1.1238
-    record = StepRecord(1, [(np.zeros((1, 1)), np.zeros((1, 1)))], 0.5, [np.ones((1, 1)), np.ones(1)],
-                        [np.array([[-1.12444]]), np.zeros(1)], [np.array([[-1.12386]]), np.array([0.00001])],
-                        [np.array([[-0.00058]]), np.array([-0.00001])])
+    # gradient -0.0039 prints as -0.004; 0.5 * -0.004 = -0.002 (not 0.5 * -0.0039 = -0.00195, shown -0.0019)
+    # W -1.12444 shows as -1.1244; -1.1244 - (-0.0020) = -1.1224. b: 0.5 * 0.169 = 0.0845.
+    record = StepRecord(1, [(np.zeros((1, 1)), np.zeros((1, 1)))], 0.5, [np.array([[-0.0039]]), np.array([0.169])],
+                        [np.array([[-1.12444]]), np.zeros(1)], [np.array([[-1.12249]]), np.array([-0.0845])],
+                        [np.array([[-0.00195]]), np.array([0.0845])])
     text = bp.step_text(record, ["w", "b"], 0.5)
     assert text.startswith("Step 1\n1. Forward pass") and "3. Backward pass" in text and text.count("4. Update") == 1
-    assert text.endswith("   w: [[-1.1244]] - [[-0.0006]] = [[-1.1238]]\n   b: [0.0000] - [0.0000] = [0.0000]")
-    assert "   w: [[-1.12]] - [[0.00]] = [[-1.12]]" in bp.step_text(record, ["w", "b"], 0.5, decimals=2)
+    assert "dL/d(w) = [[-0.004]]" in text and "dL/d(b) = [0.169]" in text
+    assert text.endswith("   w: [[-1.1244]] - [[-0.0020]] = [[-1.1224]]\n   b: [0.0000] - [0.0845] = [-0.0845]")
+    assert "   w: [[-1.12]] - [[0.00]] = [[-1.12]]" in bp.step_text(record, ["w", "b"], 0.5, decimals=2)  # no -0.00
     with pytest.raises(TypeError, match="decimals"):
         bp.step_text(record, ["w", "b"], 0.5, decimals=2.5)

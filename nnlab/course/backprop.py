@@ -248,13 +248,14 @@ def _listed(array, decimals):
 
 
 def step_text(record, names, learning_rate, decimals=4):
-    """Lesson 02's format_step, with the update W - change = new shown so it adds up by hand: W and the change
-    (learning_rate * dL/dW) rounded to `decimals` places first, new computed from the rounded two. Lesson 04."""
+    """Lesson 02's format_step, with the update W - change = new shown so it adds up by hand: the change is
+    learning_rate times the gradient AS PRINTED (3 decimals), W is rounded to `decimals` places, and new is
+    computed from the two. Lesson 04."""
     decimals, head = check_int("decimals", decimals), format_step(record, names, learning_rate).split("\n4. Upd")[0]
-    rows = [(name, np.round(old, decimals), np.round(change, decimals))
-            for name, old, change in zip(names, record.before, record.change)]
-    return "\n".join([head, f"4. Update: W <- W - learning_rate * dL/dW, learning_rate = {learning_rate:g} (W and "
-                             f"the change rounded to {decimals} decimals, then subtracted)"]
+    rows = [(name, np.round(old, decimals), learning_rate * np.round(gradient, 3))   # 3: format_step's rounding
+            for name, old, gradient in zip(names, record.before, record.gradients)]
+    return "\n".join([head, f"4. Update: W <- W - learning_rate * dL/dW, learning_rate = {learning_rate:g} (dL/dW "
+                             f"as printed above; W rounded to {decimals} decimals)"]
                       + [f"   {n}: {_listed(w, decimals)} - {_listed(c, decimals)} = {_listed(w - c, decimals)}"
                          for n, w, c in rows])
 
