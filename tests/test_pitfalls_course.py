@@ -199,8 +199,17 @@ def test_check_setup_gives_feedback_not_an_exception_for_unusable_answers(capsys
 def test_every_gallery_entry_shows_its_own_failure():
     from nnlab.lab import Lab, Settings
 
-    states = [result.state for *_, result in pitfalls.run_gallery(Lab(), Settings, epochs=100)]
-    assert states == ["diverged", "stuck", "saturated", "dead", "vanishing", "slow"]
+    gallery = {title: result for title, _, _, result in pitfalls.run_gallery(Lab(), Settings, epochs=100)}
+    assert [result.state for result in gallery.values()] == ["diverged", "stuck", "saturated", "dead", "vanishing",
+                                                             "slow"]
+    # "why" for the all-zero start says nothing moves at all: the hidden kernels are still exactly 0 and the loss
+    # never changes (the output kernel is drawn at random, but its inputs, tanh(0), are 0)
+    zeros = gallery["all weights start at zero"]
+    assert not any(np.any(layer.kernel) for layer in zeros.model.layers[:-1])
+    assert np.ptp(zeros.numpy_history["loss"]) < 1e-6
+    assert "still 0" in zeros.message
+    # "why" for rate 100 says the loss is computed from the logit, not clipped: it goes above -ln(1e-7) = 16.1
+    assert max(gallery["huge steps with tanh"].numpy_history["loss"]) > -np.log(1e-7)
 
 
 def test_series_cards_make_a_deck_over_every_lesson():

@@ -188,12 +188,14 @@ GALLERY = (
      "the steps overshoot the minimum (one may still land lower by luck), and the loss climbs until the numbers "
      "overflow"),
     ("all weights start at zero", {"initializer": "zeros"},
-     "with every hidden weight 0, each hidden unit outputs tanh(0) = 0, so every weight's gradient is exactly 0 "
-     "(an input of 0 times an error, or an error passed back through a weight of 0), and the bias gradients, mean "
-     "errors, are 0 for balanced classes: nothing moves at all"),
+     "each hidden unit outputs tanh(0) = 0. A weight's gradient is the input it multiplies times the error that "
+     "reaches it; inputs from hidden units are 0, and errors passed back through weights of 0 are 0, so every "
+     "weight's gradient is 0 (the biases' are mean errors, about 0 for balanced classes). Unlike an equal non-zero "
+     "start (Lesson 05), nothing moves at all"),
     ("huge steps with tanh", {"learning_rate": 100.0},
      "the weights grow until every tanh unit sits on a flat end, where its slope is about 0; tanh outputs stay "
-     "between -1 and 1, so unlike leaky ReLU's the numbers stay finite: the loss jumps instead of becoming NaN"),
+     "between -1 and 1, so the numbers stay finite and the loss jumps instead of becoming NaN. The loss is computed "
+     "from the output's logit (section 2.3's shortcut, no clip), so it can go far above 16"),
     ("large steps with ReLU", {"activation": "relu", "learning_rate": 10.0},
      "one big step pushes a unit's input below 0 for every point; its slope there is 0, so it never comes back"),
     ("eight sigmoid layers", {"activation": "sigmoid", "hidden": (4,) * 8},
@@ -221,11 +223,12 @@ def series_cards():
         ("02: 1,000 samples, batch size 50, 3 epochs: how many updates?", "20 per epoch, 60 in all."),
         ("03: Which loss for integer labels 0..9 and a 10-unit softmax?", "sparse_categorical_crossentropy."),
         ("03: The training loss falls, the validation loss rises. What is it, and one fix?",
-         "Overfitting; stop early (EarlyStopping), or use more data or a smaller network."),
+         "Overfitting; stop at the epoch with the lowest validation loss, or use more data or a smaller network."),
         ("04: What does backpropagation compute?",
          "dL/dW for every weight, by the chain rule from the loss back to the first layer."),
-        ("05: Why not start all weights at zero?",
-         "Every unit of a layer would get the same gradient and stay the same as its neighbours."),
+        ("05: Why not start all weights of a layer at the same value?",
+         "Every unit would get the same gradient and stay equal to its neighbours (symmetry). All zeros is worse: "
+         "no gradient at all."),
         ("05: What is a dead ReLU?", "A unit whose input is negative for every sample: it outputs 0 and never learns."),
         ("06: What loss should an untrained 4-class classifier show?", "About ln 4 = 1.39 (a little above it)."),
         ("06: Why fit the scaler on the training set only?",
