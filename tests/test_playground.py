@@ -1,5 +1,8 @@
 """The Playground panel, driven headlessly: every control retrains both twins; errors stay in the panel."""
 
+import re
+from dataclasses import fields
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -8,7 +11,7 @@ import nnlab
 from matplotlib.colors import to_rgb
 
 from nnlab import lab
-from nnlab.lab import plots
+from nnlab.lab import Settings, plots
 from nnlab.lab.playground import Playground
 from nnlab.twin import fastfit
 from nnlab.twin.compare import agreement
@@ -145,10 +148,12 @@ def test_no_figure_or_artist_piles_up(playground):
     assert artist_count() == counts
 
 
-def test_repr_is_deterministic(playground):
-    assert repr(playground) == ("Playground(dataset='moons', hidden=(4, 4), activation='tanh', "
+def test_repr_is_deterministic_and_names_every_setting(playground):
+    assert repr(playground) == ("Playground(dataset='moons', n_samples=200, noise=0.2, hidden=(4, 4), activation='tanh', "
                                 "initializer='glorot_uniform', optimizer='sgd', learning_rate=0.1, epochs=30, "
                                 "batch_size=None, seed=0)")
+    names = {f.name for f in fields(Settings) if f.repr}  # a new setting must show up in the repr too
+    assert names == set(re.findall(r"(\w+)=", repr(playground))), names
 
 
 def _extremes(control):

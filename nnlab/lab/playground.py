@@ -264,6 +264,7 @@ class Playground:
 
     def __repr__(self):
         s = self.settings
-        return (f"Playground(dataset={s.dataset!r}, hidden={s.hidden}, activation={s.activation!r}, "
+        return (f"Playground(dataset={s.dataset!r}, n_samples={s.n_samples}, noise={s.noise:g}, hidden={s.hidden}, "
+                f"activation={s.activation!r}, "
                 f"initializer={s.initializer!r}, optimizer={s.optimizer!r}, learning_rate={s.learning_rate:g}, "
                 f"epochs={s.epochs}, batch_size={s.batch_size}, seed={s.seed})")
