@@ -254,7 +254,11 @@ class Sequential:
             old[...] = w
 
     def count_params(self):
-        """The number of weights and biases: sum over Dense layers of n_in * units + units."""
+        """The number of weights and biases: sum over Dense layers of n_in * units + units. Like Keras, an unbuilt
+        model (no input shape yet) has no weights to count and raises ValueError instead of answering 0."""
+        if not self.built:
+            fail("model", "built before count_params()", Text("a model whose input shape is not known yet"),
+                 "Start it with nnlab.Input(shape=...), or call model.predict(x) once.", ValueError)
         return int(sum(w.size for w in self.weights))
 
     def summary(self):
@@ -266,7 +270,7 @@ class Sequential:
         print(f"{'Layer (type)':<28}{'Output Shape':<20}{'Param #':>10}")
         for name, shape, count in rows:
             print(f"{name:<28}{shape:<20}{count:>10}")
-        print(f"Total params: {self.count_params() if self.built else 0}")
+        print(f"Total params: {self.count_params() if self.built else 0}")  # summary() of an unbuilt model still prints
 
     def __repr__(self):
         return f"Sequential([{', '.join(map(repr, self.layers))}])"

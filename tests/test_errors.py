@@ -1134,9 +1134,16 @@ def test_layers_that_are_not_a_list_are_named(layers, got):
         nnlab.Sequential(layers)
 
 
-def test_an_unbuilt_model_answers_weight_questions_as_keras_does():
-    model = classifier(with_input=False)
-    assert model.get_weights() == [] and model.count_params() == 0 and model.weights == []
+def test_an_unbuilt_model_answers_weight_questions_as_keras_does(keras):
+    model, twin = classifier(with_input=False), keras.Sequential([keras.layers.Dense(5), keras.layers.Dense(3)])
+    assert model.get_weights() == twin.get_weights() == [] and model.weights == [] == twin.weights
+    for unbuilt in (model, twin):  # neither answers 0: there is nothing to count yet
+        with pytest.raises(ValueError):
+            unbuilt.count_params()
+    with pytest.raises(ValueError, match=says("`model` must be built before count_params(), but got a model whose "
+                                              "input shape is not known yet.", "Start it with "
+                                              "nnlab.Input(shape=...), or call model.predict(x) once.")):
+        model.count_params()
     model.predict(X)  # builds it
     assert [w.shape for w in model.get_weights()] == [(4, 5), (5,), (5, 3), (3,)]
     assert model.count_params() == 4 * 5 + 5 + 5 * 3 + 3
