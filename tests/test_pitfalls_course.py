@@ -206,6 +206,9 @@ def test_every_gallery_entry_shows_its_own_failure():
     # never changes (the output kernel is drawn at random, but its inputs, tanh(0), are 0)
     zeros = gallery["all weights start at zero"]
     assert not any(np.any(layer.kernel) for layer in zeros.model.layers[:-1])
+    # and every bias stays at 0 up to rounding: the mean error is 0 with balanced classes (100 of each)
+    assert np.bincount(zeros.y).tolist() == [100, 100]
+    assert all(np.abs(layer.bias).max() < 1e-6 for layer in zeros.model.layers)
     assert np.ptp(zeros.numpy_history["loss"]) < 1e-6
     assert "still 0" in zeros.message
     # "why" for rate 100 says the loss is computed from the logit, not clipped: it goes above -ln(1e-7) = 16.1

@@ -123,7 +123,7 @@ def setup_problems(layers, loss, y):
     dense = [layer for layer in layers if isinstance(layer, Dense)]
     problems = [] if isinstance(layers[0], Input) else [
         "the first layer should be nnlab.Input(shape=(n_features,)): without it the model has no input shape "
-        "until it first sees data, and summary() cannot count its weights."]
+        "until it first sees data, and count_params() fails."]
     if any(layer.activation is activations.linear for layer in dense[:-1]):
         problems.append("a hidden layer has no activation (linear): stacked linear layers collapse into one. "
                         "Use 'relu' or 'tanh'.")
@@ -188,14 +188,15 @@ GALLERY = (
      "the steps overshoot the minimum (one may still land lower by luck), and the loss climbs until the numbers "
      "overflow"),
     ("all weights start at zero", {"initializer": "zeros"},
-     "each hidden unit outputs tanh(0) = 0. A weight's gradient is the input it multiplies times the error that "
-     "reaches it; inputs from hidden units are 0, and errors passed back through weights of 0 are 0, so every "
-     "weight's gradient is 0 (the biases' are mean errors, about 0 for balanced classes). Unlike an equal non-zero "
-     "start (Lesson 05), nothing moves at all"),
+     "each hidden unit outputs tanh(0) = 0. A weight's gradient is its input times the error that reaches it: the "
+     "weights after the first layer get inputs of 0, and the first layer gets errors of 0 (passed back through "
+     "weights of 0). A bias's gradient is the mean error that reaches it, 0 here: the output says 0.5 for every "
+     "point and the classes are balanced (errors +0.5 and -0.5, 100 of each). Unlike an equal non-zero start "
+     "(Lesson 05), nothing moves at all"),
     ("huge steps with tanh", {"learning_rate": 100.0},
      "the weights grow until every tanh unit sits on a flat end, where its slope is about 0; tanh outputs stay "
      "between -1 and 1, so the numbers stay finite and the loss jumps instead of becoming NaN. The loss is computed "
-     "from the output's logit (section 2.3's shortcut, no clip), so it can go far above 16"),
+     "from the output's logit (section 2.3's shortcut), so the clip's cap of 16.1 per point does not apply"),
     ("large steps with ReLU", {"activation": "relu", "learning_rate": 10.0},
      "one big step pushes a unit's input below 0 for every point; its slope there is 0, so it never comes back"),
     ("eight sigmoid layers", {"activation": "sigmoid", "hidden": (4,) * 8},
