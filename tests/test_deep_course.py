@@ -116,6 +116,18 @@ def test_keras_run_matches_nnlab_training(keras):
     assert np.max(np.abs(np.array(ours["loss"]) - theirs["loss"])) < 1e-5
 
 
+def test_timed_train_keeps_fits_history_and_measures_the_loss_after_each_epoch():
+    model = deep.mlp([4], "tanh", "glorot_uniform", learning_rate=0.1, seed=0)
+    twin = deep.mlp([4], "tanh", "glorot_uniform", learning_rate=0.1, seed=0)
+    history, after, seconds = deep.timed_train(model, X, Y, epochs=3, batch_size=25)
+    whole = deep.train(twin, X, Y, epochs=3, batch_size=25)  # one fit of 3 epochs: the same steps
+    np.testing.assert_allclose(history["loss"], whole["loss"], rtol=1e-6)
+    assert after.shape == (3,) and seconds > 0
+    assert after[-1] == pytest.approx(twin.evaluate(X, Y, verbose=0)[0], rel=1e-6)  # after the last epoch
+    with pytest.raises(ValueError, match="epochs"):
+        deep.timed_train(model, X, Y, epochs=0)
+
+
 def test_depth_explorer_widget_wraps_depth_run():
     explorer = deep_widgets.DepthExplorer(depth=3, initializer="he_normal", optimizer="sgd", epochs=5)
     assert repr(explorer) == "DepthExplorer(depth=3, initializer='he_normal', optimizer='sgd', epochs=5)"
