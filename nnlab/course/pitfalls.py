@@ -57,8 +57,9 @@ def expected_initial_loss(n_classes):
 def initial_loss_check(loss, n_classes, tolerance=0.2):
     """(ok, text): whether an untrained classifier's loss is within `tolerance` (a share) of ln C.
 
-    Random initial weights make the logits small but not 0, which puts the loss a little ABOVE ln C;
-    far above means the inputs are unscaled or the output layer is wrong. Lesson 06, sanity check 1."""
+    Random initial weights make the logits small but not 0: uneven guesses that know nothing cost more on average
+    than even ones, so the loss is usually a little ABOVE ln C; far above means the inputs are unscaled or the
+    output layer is wrong. Lesson 06, sanity check 1."""
     loss, tolerance = check_float("loss", loss), check_float("tolerance", tolerance, low=0, low_open=True)
     target = expected_initial_loss(n_classes)
     share = loss / target - 1
@@ -194,9 +195,9 @@ GALLERY = (
      "point and the classes are balanced (errors +0.5 and -0.5, 100 of each). Unlike an equal non-zero start "
      "(Lesson 05), nothing moves at all"),
     ("huge steps with tanh", {"learning_rate": 100.0},
-     "the weights grow until every tanh unit sits on a flat end, where its slope is about 0; tanh outputs stay "
-     "between -1 and 1, so the numbers stay finite and the loss jumps instead of becoming NaN. The loss is computed "
-     "from the output's logit (section 2.3's shortcut), so the clip's cap of 16.1 per point does not apply"),
+     "the weights grow until every tanh unit sits on a flat end, where its slope is about 0, so the hidden layers "
+     "stop learning; tanh outputs stay between -1 and 1, so the numbers stay finite, and the output layer's huge "
+     "steps overshoot back and forth: the loss jumps up and down instead of becoming NaN"),
     ("large steps with ReLU", {"activation": "relu", "learning_rate": 10.0},
      "one big step pushes a unit's input below 0 for every point; its slope there is 0, so it never comes back"),
     ("eight sigmoid layers", {"activation": "sigmoid", "hidden": (4,) * 8},
