@@ -204,11 +204,11 @@ def loss_verdict(losses, stalled=0.01, learned=0.5):
 
 
 def describe_run(run):
-    """One line on a DepthRun: the loss at the start, its verdict (loss_verdict), and the smallest gradient RMS."""
+    """One line on a DepthRun: the loss at the start, its verdict (loss_verdict), the smallest kernel-gradient RMS."""
     smallest = float(np.min(run.gradient_rms))
     size = "exactly 0" if smallest == 0 else power_of_ten(smallest)
     return (f"{run.depth} layers, {run.initializer}, {run.optimizer}: loss {run.loss[0]:.3f} at the start, "
-            f"{loss_verdict(run.loss)}; smallest gradient RMS at the start {size}")
+            f"{loss_verdict(run.loss)}; smallest kernel-gradient RMS at the start {size}")
 
 
 # ---- plots: each takes an Axes (or a Figure) and arrays, draws, and returns the artists ----
@@ -228,8 +228,8 @@ def plot_ridges(ax, arrays, color, title, xlabel):
     return artists
 
 
-def plot_gradient_sizes(ax, sizes, title="Gradient size per layer at the start", floor=1e-30):
-    """Lines of gradient RMS per layer (log scale), one per label in `sizes` {label: (layers,)}; 0 drawn at `floor`.
+def plot_gradient_sizes(ax, sizes, title="Kernel gradient size per layer at the start", floor=1e-30):
+    """Kernel-gradient RMS per layer (log scale), one line per label in `sizes` {label: (layers,)}; 0 drawn at `floor`.
 
     Each legend entry carries the line's value at layer 1, so no number hides in a colour alone.
     """
