@@ -199,10 +199,10 @@ class Sequential:
     def _metric(self, name, y_ndim):
         return metrics_module.resolve(name, y_ndim, self.layers[-1].output_shape(None)[0])
 
-    def _require_built(self, method):
+    def _require_built(self, method, error=RuntimeError):
         if not self.built:
             fail("model", f"built before {method}()", Text("a model whose input shape is not known yet"),
-                 "Start it with nnlab.Input(shape=...), or call model.predict(x) once.", RuntimeError)
+                 "Start it with nnlab.Input(shape=...), or call model.predict(x) once.", error)
 
     def _require_compiled(self, method):
         if self.loss is None or self.optimizer is None:
@@ -256,9 +256,7 @@ class Sequential:
     def count_params(self):
         """The number of weights and biases: sum over Dense layers of n_in * units + units. Like Keras, an unbuilt
         model (no input shape yet) has no weights to count and raises ValueError instead of answering 0."""
-        if not self.built:
-            fail("model", "built before count_params()", Text("a model whose input shape is not known yet"),
-                 "Start it with nnlab.Input(shape=...), or call model.predict(x) once.", ValueError)
+        self._require_built("count_params", ValueError)
         return int(sum(w.size for w in self.weights))
 
     def summary(self):
