@@ -10,7 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from nnlab._checks import check_float, check_int, fail
-from nnlab.course.explore import format_step
+from nnlab.course.explore import STEP_DECIMALS, format_step
 from nnlab.datasets import make_moons
 from nnlab.gradcheck import relative_error
 
@@ -249,10 +249,10 @@ def _listed(array, decimals):
 
 def step_text(record, names, learning_rate, decimals=4):
     """Lesson 02's format_step, with the update W - change = new shown so it adds up by hand: the change is
-    learning_rate times the gradient AS PRINTED (3 decimals), W is rounded to `decimals` places, and new is
+    learning_rate times the gradient AS PRINTED (STEP_DECIMALS places), W is rounded to `decimals` places, and new is
     computed from the two. Lesson 04."""
     decimals, head = check_int("decimals", decimals), format_step(record, names, learning_rate).split("\n4. Upd")[0]
-    rows = [(name, np.round(old, decimals), learning_rate * np.round(gradient, 3))   # 3: format_step's rounding
+    rows = [(name, np.round(old, decimals), learning_rate * np.round(gradient, STEP_DECIMALS))
             for name, old, gradient in zip(names, record.before, record.gradients)]
     return "\n".join([head, f"4. Update: W <- W - learning_rate * dL/dW, learning_rate = {learning_rate:g} (dL/dW "
                              f"as printed above; W rounded to {decimals} decimals)"]

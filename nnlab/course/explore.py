@@ -187,7 +187,10 @@ class GradientDescentStepper:
                           [old - new for old, new in zip(before, after)])
 
 
-def _rounded(array, decimals=3):
+STEP_DECIMALS = 3  # the stepper's panel rounds every number to this many places
+
+
+def _rounded(array, decimals=STEP_DECIMALS):
     """An array as nested lists rounded to `decimals` places, without negative zeros: [[0.335, -0.310], ...]."""
     array = np.round(np.asarray(array, dtype="float64"), decimals) + 0.0
     if array.ndim == 0:
