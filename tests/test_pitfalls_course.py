@@ -110,6 +110,43 @@ def test_input_gradients_reach_only_their_own_sample_and_agree_with_keras(keras,
         pitfalls.input_gradients(model, x, y, i=6)
 
 
+def test_input_gradients_through_a_transpose_bug_reach_the_mixed_rows(keras, tf):
+    """The lesson's planted bug, checked by hand and against TensorFlow differentiating the same bug."""
+    model, x = small_model(), np.random.default_rng(3).normal(size=(4, 3)).astype("float32")
+    y = np.array([0, 1, 1, 0])
+
+    def transpose_bug(batch):
+        return batch.T.reshape(batch.shape)
+
+    gradients = pitfalls.input_gradients(model, x, y, i=1, prepare=transpose_bug)
+    # x.T lists column 0 of samples 0-3, then column 1, ...; row 1 of the (4, 3) refill is list items 3, 4, 5:
+    # x[3, 0], x[0, 1], x[1, 1]
+    assert pitfalls.rows_reached(gradients) == [0, 1, 3]
+    keras_model = nnlab.to_keras(model)
+    inputs = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        mixed = tf.reshape(tf.transpose(inputs), inputs.shape)
+        loss_1 = keras.losses.sparse_categorical_crossentropy(y, keras_model(mixed))[1]
+    np.testing.assert_allclose(gradients, tape.gradient(loss_1, inputs).numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match=r"`prepare` must be a function that keeps the shape \(4, 3\)"):
+        pitfalls.input_gradients(model, x, y, i=1, prepare=lambda batch: batch[:2])
+
+
+@pytest.mark.parametrize("units, activation, loss, y", [
+    (2, "softmax", "sparse_categorical_crossentropy", [0, 1, 1, 0, 1]),
+    (1, "sigmoid", "binary_crossentropy", [0, 1, 1, 0, 1])])
+def test_keras_input_gradients_agree_with_nnlab_on_random_cases(keras, units, activation, loss, y):
+    for seed in range(3):
+        nnlab.utils.set_random_seed(seed)
+        model = nnlab.Sequential([Input((3,)), Dense(4, "tanh"), Dense(units, activation)])
+        model.compile("sgd", loss)
+        x = np.random.default_rng(seed).normal(size=(5, 3)).astype("float32")
+        keras_gradients = pitfalls.keras_input_gradients(nnlab.to_keras(model), x, np.array(y), i=seed)
+        assert pitfalls.rows_reached(keras_gradients) == [seed]
+        np.testing.assert_allclose(keras_gradients, pitfalls.input_gradients(model, x, np.array(y), i=seed), atol=1e-5)
+
+
 def test_rows_reached_lists_every_row_with_a_non_zero_entry():
     assert pitfalls.rows_reached(np.array([[0.0, 0.0], [0.0, 1e-12], [0.0, 0.0], [-2.0, 0.0]])) == [1, 3]
     assert pitfalls.rows_reached(np.zeros((3, 2))) == []

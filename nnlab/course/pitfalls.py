@@ -69,14 +69,31 @@ def initial_loss_check(loss, n_classes, tolerance=0.2):
                 f"(allowed {tolerance:.0%}), check {verdict}")
 
 
-def input_gradients(model, x, y, i):
+def input_gradients(model, x, y, i, prepare=None):
     """dL_i/dx for a compiled nnlab model: the gradient of sample i's loss L_i with respect to every input of the
     batch, shape (batch, n_in). Row j says how sample i's loss depends on sample j's input: only row i may be
-    non-zero. Computed as fit computes it (from the logits for a sigmoid or softmax output). Lesson 06, check 4."""
+    non-zero. Computed as fit computes it (from the logits for a sigmoid or softmax output). Lesson 06, check 4.
+
+    prepare: an optional NumPy function that only moves the batch's numbers around (a reshape, a transpose)
+    before the model sees them, such as a shape bug; the gradient is then sent back to where each number came from.
+    """
     i = check_int("i", i, minimum=0)
     x, y = model._check_xy(x, y)  # the checks fit makes, and y in the shape the loss needs
     if i >= len(x):
         fail("i", f"a sample index from 0 to {len(x) - 1}", i)
+    if prepare is None:
+        return _own_input_gradients(model, x, y, i)
+    source = np.asarray(prepare(np.arange(x.size).reshape(x.shape)))  # where each prepared number came from
+    if source.shape != x.shape:
+        fail("prepare", f"a function that keeps the shape {x.shape}", f"one that returns shape {source.shape}")
+    dL_dprepared = _own_input_gradients(model, x.reshape(-1)[source], y, i)
+    dL_dx = np.zeros(x.size, dtype=dL_dprepared.dtype)
+    np.add.at(dL_dx, source.reshape(-1), dL_dprepared.reshape(-1))  # each gradient back to its number's origin
+    return dL_dx.reshape(x.shape)  # (batch, n_in)
+
+
+def _own_input_gradients(model, x, y, i):
+    """dL_i/dx through the model alone (x and y already checked)."""
     output, logits = model._loss_input(model._forward(x))  # each layer keeps what its backward pass needs
     dL_doutput = np.zeros_like(output)  # (batch, units): only sample i's loss
     dL_doutput[i] = model.loss.gradient(y[i:i + 1], output[i:i + 1], logits=logits)[0]
@@ -85,6 +102,20 @@ def input_gradients(model, x, y, i):
     for layer in reversed(model.layers[:-1]):
         dL_dx, _ = layer.backward(dL_dx)
     return dL_dx  # (batch, n_in)
+
+
+def keras_input_gradients(keras_model, x, y, i):
+    """The same dL_i/dx for a compiled Keras model, from TensorFlow's GradientTape. Lesson 06, check 4."""
+    from nnlab.twin.backend import import_tensorflow
+    tf = import_tensorflow()
+    y = np.asarray(y)
+    if keras_model.output_shape[-1] == 1 and y.ndim == 1:
+        y = y[:, None]  # (batch,) -> (batch, 1), like the output
+    inputs = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)  # follow the inputs, not only the weights
+        loss_i = keras_model.loss.call(y, keras_model(inputs))[i]  # .call: one loss per sample
+    return tape.gradient(loss_i, inputs).numpy()
 
 
 def rows_reached(gradients):
