@@ -254,8 +254,9 @@ def step_text(record, names, learning_rate, decimals=4):
     decimals, head = check_int("decimals", decimals), format_step(record, names, learning_rate).split("\n4. Upd")[0]
     rows = [(name, np.round(old, decimals), learning_rate * np.round(gradient, STEP_DECIMALS))
             for name, old, gradient in zip(names, record.before, record.gradients)]
-    return "\n".join([head, f"4. Update: W <- W - learning_rate * dL/dW, learning_rate = {learning_rate:g} (dL/dW "
-                             f"as printed above; W rounded to {decimals} decimals)"]
+    return "\n".join([head, f"4. Update: W <- W - learning_rate * dL/dW, learning_rate = {learning_rate:g}. Each row "
+                             f"reads W - learning_rate * dL/dW = new W (dL/dW as printed above; W rounded to "
+                             f"{decimals} decimals)"]
                       + [f"   {n}: {_listed(w, decimals)} - {_listed(c, decimals)} = {_listed(w - c, decimals)}"
                          for n, w, c in rows])
 
