@@ -256,6 +256,8 @@ def test_every_gallery_entry_shows_its_own_failure():
     steps = np.diff(loss[-20:])
     assert np.all(steps[1:] * steps[:-1] < 0)  # up, down, up, ...: the sign of each change flips
     assert np.all(np.abs(steps) > 1)
+    # the "why" line says fit computes this loss from the logits, with no cap: a mean above the clip's cap
+    assert loss.max() > -math.log(1e-7)  # about 16.1
 
 
 def test_series_cards_make_a_deck_over_every_lesson():
@@ -265,3 +267,21 @@ def test_series_cards_make_a_deck_over_every_lesson():
     deck = FlashCards(cards)
     assert {front[:2] for front, _ in cards} == {"01", "02", "03", "04", "05", "06"}
     assert deck.card(len(cards) - 1, flipped=True).startswith(f"Card {len(cards)} of {len(cards)}. Answer: ")
+
+
+def test_keras_sparse_ce_on_a_sigmoid_output_is_the_softmax_ce_of_its_logits(keras):
+    # Lesson 06, section 2.3: during fit/evaluate a sigmoid hands its logits z to the loss, which applies a softmax;
+    # it does NOT divide the sigmoid outputs by their row sum
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 2)).astype("float32"), rng.integers(0, 3, size=20)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="sigmoid")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    kernel, bias = model.get_weights()
+    z = (x @ kernel + bias).astype("float64")                # (20, 3) logits
+    rows = np.arange(len(y))
+    softmax_ce = np.mean(np.log(np.exp(z).sum(axis=1)) - z[rows, y])
+    p = 1 / (1 + np.exp(-z))                                  # the sigmoid outputs
+    renormalised_ce = np.mean(-np.log(p[rows, y] / p.sum(axis=1)))
+    loss = model.evaluate(x, y, verbose=0)
+    assert abs(loss - softmax_ce) < 1e-5
+    assert abs(loss - renormalised_ce) > 1e-3

@@ -228,7 +228,8 @@ GALLERY = (
     ("huge steps with tanh", {"learning_rate": 100.0},
      "the weights grow until every tanh unit sits on a flat end, where its slope is about 0, so the hidden layers "
      "stop learning; tanh outputs stay between -1 and 1, so the numbers stay finite, and the output layer's huge "
-     "steps overshoot back and forth: the loss jumps up and down instead of becoming NaN"),
+     "steps overshoot back and forth: the loss jumps up and down instead of becoming NaN. fit computes this loss from "
+     "the output's logits, so a confidently wrong sample's loss has no cap (glossary: clip)"),
     ("large steps with ReLU", {"activation": "relu", "learning_rate": 10.0},
      "one big step pushes a unit's input below 0 for every point; its slope there is 0, so it never comes back"),
     ("eight sigmoid layers", {"activation": "sigmoid", "hidden": (4,) * 8},
